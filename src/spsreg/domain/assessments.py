@@ -10,13 +10,22 @@ from __future__ import annotations
 from datetime import date
 from enum import StrEnum
 
-from pydantic import Field, model_validator
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, Field, FiniteFloat, model_validator
 
 from spsreg.domain.base import DomainModel, RecordId
 
 __all__ = ["Assessment", "ItemResponse", "Visit", "VisitKind"]
 
-ItemResponse = float | int | str | None
+
+def _refuse_booleans(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise ValueError("a yes/no answer must be coded as a number (e.g. 0 or 1), not true/false")
+    return value
+
+
+ItemResponse = Annotated[FiniteFloat | int | str | None, BeforeValidator(_refuse_booleans)]
 """A response to one scale item: a number, a coded answer, or None when the item was not answered."""
 
 

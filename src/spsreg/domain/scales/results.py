@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from spsreg.domain.assessments import ItemResponse
 from spsreg.domain.base import DomainModel
 
 __all__ = ["ResponseIssue", "ScaleError", "ScaleScore"]
@@ -18,7 +17,7 @@ class ResponseIssue(DomainModel):
 
     scale_id: str
     item_id: str | None = None
-    value: ItemResponse = None
+    value: float | int | str | bool | None = None  # the offending value as received
     reason: str = Field(min_length=1)
 
     @property
