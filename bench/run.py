@@ -1,0 +1,248 @@
+"""Run every benchmark and write ``bench/results.json`` and ``bench/summary.md``.
+
+Each stage runs the real CLI in a child process so that its wall time and peak resident memory
+(``ru_maxrss`` of that child alone) are measured as a user would experience them.
+
+Environment: ``BENCH_PATIENTS`` (default 10000), ``BENCH_YEARS`` (5), ``BENCH_SITES`` (3),
+``BENCH_SEED`` (20261121), ``BENCH_POSTGRES_URL`` (run the import/export stages on PostgreSQL too;
+default ``postgresql+psycopg://postgres@127.0.0.1:5432/test``, set it empty to skip).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+BENCH_DIR = Path(__file__).resolve().parent
+
+
+@dataclass(frozen=True)
+class Figure:
+    benchmark: str
+    figure: str
+    value: float
+    unit: str
+    data_size: str
+
+
+@dataclass(frozen=True)
+class StageRun:
+    seconds: float
+    peak_rss_mib: float
+    stdout: str
+
+
+def run_stage(args: list[str], env: dict[str, str]) -> StageRun:
+    """Run ``python -m spsreg ARGS`` and measure wall time and the child's own peak RSS."""
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "spsreg", *args],
+        env={**os.environ, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - started
+    assert process.stdout is not None and process.stderr is not None
+    stdout, stderr = process.stdout.read(), process.stderr.read()
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise RuntimeError(f"spsreg {' '.join(args)} failed ({process.returncode}):\n{stderr}")
+    return StageRun(seconds=seconds, peak_rss_mib=usage.ru_maxrss / 1024, stdout=stdout)
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def git_revision() -> str:
+    try:
+        return subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=BENCH_DIR,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def create_postgres_database(base_url: str) -> tuple[str, str]:
+    from sqlalchemy import create_engine, text
+
+    name = f"spsreg_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return base_url.rsplit("/", 1)[0] + f"/{name}", name
+
+
+def drop_postgres_database(base_url: str, name: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def registry_core_benchmarks(work: Path) -> list[Figure]:
+    patients = int(os.environ.get("BENCH_PATIENTS", "10000"))
+    years = int(os.environ.get("BENCH_YEARS", "5"))
+    sites = int(os.environ.get("BENCH_SITES", "3"))
+    seed = os.environ.get("BENCH_SEED", "20261121")
+    size = f"{patients} patients x {years} years, {sites} sites"
+    figures: list[Figure] = []
+
+    generated = work / "generated.jsonl"
+    run = run_stage(
+        [
+            "generate",
+            "--patients",
+            str(patients),
+            "--sites",
+            str(sites),
+            "--years",
+            str(years),
+            "--seed",
+            seed,
+            "--out",
+            str(generated),
+            "--format",
+            "json",
+        ],
+        {},
+    )
+    figures += [
+        Figure("generate", "patients per second", patients / run.seconds, "patients/s", size),
+        Figure("generate", "wall time", run.seconds, "s", size),
+        Figure("generate", "peak memory", run.peak_rss_mib, "MiB", size),
+        Figure("generate", "native JSON-lines size", generated.stat().st_size / 2**20, "MiB", size),
+    ]
+
+    backends: list[tuple[str, dict[str, str], Any]] = [
+        ("sqlite", {"SPSREG_HOME": str(work / "home"), "SPSREG_DATABASE_URL": ""}, None)
+    ]
+    postgres_base = os.environ.get(
+        "BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+    )
+    if postgres_base:
+        url, name = create_postgres_database(postgres_base)
+        backends.append(("postgresql", {"SPSREG_DATABASE_URL": url}, name))
+    try:
+        for backend, env, _ in backends:
+            run_stage(["init", "--format", "json"], env)
+            run = run_stage(["import", str(generated), "--format", "json"], env)
+            figures += [
+                Figure(
+                    f"import ({backend})",
+                    "patients per second",
+                    patients / run.seconds,
+                    "patients/s",
+                    size,
+                ),
+                Figure(f"import ({backend})", "wall time", run.seconds, "s", size),
+                Figure(f"import ({backend})", "peak memory", run.peak_rss_mib, "MiB", size),
+            ]
+            exported = work / f"exported-{backend}.jsonl"
+            run = run_stage(["export", "--format", "jsonl", "--out", str(exported)], env)
+            figures += [
+                Figure(
+                    f"export ({backend})",
+                    "patients per second",
+                    patients / run.seconds,
+                    "patients/s",
+                    size,
+                ),
+                Figure(f"export ({backend})", "wall time", run.seconds, "s", size),
+                Figure(f"export ({backend})", "peak memory", run.peak_rss_mib, "MiB", size),
+            ]
+            if backend == "sqlite":
+                # Round trip: the export imported into an empty database exports byte-identically.
+                again_env = {"SPSREG_HOME": str(work / "home-again"), "SPSREG_DATABASE_URL": ""}
+                run_stage(["init", "--format", "json"], again_env)
+                run_stage(["import", str(exported), "--format", "json"], again_env)
+                again = work / "exported-again.jsonl"
+                run_stage(["export", "--format", "jsonl", "--out", str(again)], again_env)
+                figures.append(
+                    Figure(
+                        "round trip (sqlite)",
+                        "export, import, export identical (1 = yes)",
+                        float(sha256_of(exported) == sha256_of(again)),
+                        "boolean",
+                        size,
+                    )
+                )
+    finally:
+        for _backend, _env, name in backends:
+            if name is not None:
+                drop_postgres_database(postgres_base, name)
+    return figures
+
+
+def machine_description() -> dict[str, Any]:
+    return {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "processor": platform.processor() or platform.machine(),
+        "cpus": os.cpu_count(),
+    }
+
+
+def write_reports(figures: list[Figure]) -> None:
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    document = {
+        "kind": "spsreg-benchmarks",
+        "schema_version": 1,
+        "date": now,
+        "git_revision": git_revision(),
+        "machine": machine_description(),
+        "figures": [asdict(figure) for figure in figures],
+    }
+    (BENCH_DIR / "results.json").write_text(json.dumps(document, indent=2) + "\n")
+    machine = document["machine"]
+    lines = [
+        "# spsreg benchmark summary",
+        "",
+        f"- date: {now}",
+        f"- git revision: {document['git_revision']}",
+        f"- machine: {machine['cpus']} CPUs, {machine['platform']}, Python {machine['python']}",
+        "- reproduce: `make bench` (see bench/run.py for the environment variables)",
+        "",
+        "| benchmark | figure | value | unit | data size |",
+        "|---|---|---:|---|---|",
+    ]
+    lines += [
+        f"| {f.benchmark} | {f.figure} | {f.value:,.2f} | {f.unit} | {f.data_size} |"
+        for f in figures
+    ]
+    (BENCH_DIR / "summary.md").write_text("\n".join(lines) + "\n")
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory(prefix="spsreg-bench-") as directory:
+        figures = registry_core_benchmarks(Path(directory))
+    write_reports(figures)
+    print((BENCH_DIR / "summary.md").read_text())
+
+
+if __name__ == "__main__":
+    main()
