@@ -54,7 +54,7 @@ class LabResult(DomainModel):
     collected_on: date
     specimen: Specimen
     method: AssayMethod
-    value: float | None = None
+    value: float | None = Field(default=None, allow_inf_nan=False)
     unit: str | None = Field(default=None, max_length=32)
     qualitative: QualitativeResult | None = None
     titre_denominator: int | None = Field(default=None, gt=0, description="endpoint titre 1:N")

@@ -19,7 +19,9 @@ class Citation(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    reference: str = Field(min_length=3, description="e.g. 'Orphanet ORPHA:3198' or 'Dalakas, NEJM 2001;345:1870-6'")
+    reference: str = Field(
+        min_length=3, description="e.g. 'Orphanet ORPHA:3198' or 'Dalakas, NEJM 2001;345:1870-6'"
+    )
     url: str | None = Field(default=None, pattern=r"^https?://\S+$")
     level: EvidenceLevel
     note: str | None = None
