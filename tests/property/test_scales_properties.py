@@ -137,7 +137,8 @@ junk_values: st.SearchStrategy[ItemResponse] = st.one_of(
     st.sampled_from(SCALE_IDS),
     st.dictionaries(
         st.one_of(
-            st.sampled_from(["unknown_item", "phq9_1", "face", "global07"]), st.text(max_size=3)
+            st.sampled_from(["unknown_item", "phq9_1", "face", "global07"]),
+            st.text(min_size=1, max_size=3).filter(str.strip),
         ),
         junk_values,
         max_size=4,

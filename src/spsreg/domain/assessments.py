@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
-
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field, FiniteFloat, model_validator
@@ -24,6 +23,9 @@ def _refuse_booleans(value: Any) -> Any:
         raise ValueError("a yes/no answer must be coded as a number (e.g. 0 or 1), not true/false")
     return value
 
+
+ItemId = Annotated[str, Field(min_length=1, max_length=64)]
+"""The id of a scale item, e.g. ``lower_trunk``."""
 
 ItemResponse = Annotated[FiniteFloat | int | str | None, BeforeValidator(_refuse_booleans)]
 """A response to one scale item: a number, a coded answer, or None when the item was not answered."""
@@ -41,7 +43,7 @@ class Assessment(DomainModel):
     id: RecordId
     scale_id: str = Field(min_length=1, max_length=64)
     scale_version: str = Field(min_length=1, max_length=32)
-    responses: dict[str, ItemResponse]
+    responses: dict[ItemId, ItemResponse]
 
 
 class Visit(DomainModel):

@@ -49,4 +49,4 @@ class GeneticMarker(DomainModel):
     locus: str = Field(min_length=1, max_length=32, description="e.g. DRB1")
     allele: str = Field(min_length=1, max_length=64, description="e.g. 03:01")
     tested_on: date | None = None
-    method: str | None = Field(default=None, max_length=64)
+    method: str | None = Field(default=None, min_length=1, max_length=64)

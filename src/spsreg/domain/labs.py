@@ -55,10 +55,10 @@ class LabResult(DomainModel):
     specimen: Specimen
     method: AssayMethod
     value: float | None = Field(default=None, allow_inf_nan=False)
-    unit: str | None = Field(default=None, max_length=32)
+    unit: str | None = Field(default=None, min_length=1, max_length=32)
     qualitative: QualitativeResult | None = None
     titre_denominator: int | None = Field(default=None, gt=0, description="endpoint titre 1:N")
-    laboratory: str | None = Field(default=None, max_length=200)
+    laboratory: str | None = Field(default=None, min_length=1, max_length=200)
 
     @model_validator(mode="after")
     def _check(self) -> LabResult:

@@ -164,7 +164,7 @@ class IntrathecalPump(DomainModel):
     implanted_on: date
     removed_on: date | None = None
     reservoir_volume_ml: float = Field(gt=0, le=100)
-    device: str | None = Field(default=None, max_length=100)
+    device: str | None = Field(default=None, min_length=1, max_length=100)
     refills: tuple[PumpRefill, ...] = ()
 
     @model_validator(mode="after")

@@ -109,12 +109,14 @@ class Patient(DomainModel):
     first_contact_date: date | None = None  # CDE 4.1 first contact with the specialised centre
     onset_date: date | None = None  # CDE 5.1 (age at onset is derived)
     diagnosis_date: date | None = None  # CDE 5.2 (age at diagnosis is derived)
-    diagnosis_code: str = SPS_ORPHACODE  # CDE 6.1
-    genetic_diagnosis: str | None = Field(default=None, max_length=200)  # CDE 6.2
+    diagnosis_code: str = Field(default=SPS_ORPHACODE, min_length=1, max_length=32)  # CDE 6.1
+    genetic_diagnosis: str | None = Field(default=None, min_length=1, max_length=200)  # CDE 6.2
     undiagnosed: bool = False  # CDE 6.3
     phenotype: Phenotype | None = None
-    biobank_link: str | None = Field(default=None, max_length=200)  # CDE 7.4
-    functioning_classification: str | None = Field(default=None, max_length=200)  # CDE 8.1 (ICF)
+    biobank_link: str | None = Field(default=None, min_length=1, max_length=200)  # CDE 7.4
+    functioning_classification: str | None = Field(
+        default=None, min_length=1, max_length=200
+    )  # CDE 8.1 (ICF)
 
     @model_validator(mode="after")
     def _check(self) -> Patient:
@@ -138,6 +140,8 @@ class PatientIdentifiers(DomainModel):
     family_name: str = Field(min_length=1, max_length=100)
     hospital_number: str = Field(min_length=1, max_length=50)
     date_of_birth: date
-    address: str | None = Field(default=None, max_length=300)
-    phone: str | None = Field(default=None, max_length=50)
-    email: str | None = Field(default=None, max_length=200, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    address: str | None = Field(default=None, min_length=1, max_length=300)
+    phone: str | None = Field(default=None, min_length=1, max_length=50)
+    email: str | None = Field(
+        default=None, min_length=1, max_length=200, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+    )

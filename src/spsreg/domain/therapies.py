@@ -56,7 +56,7 @@ class NonDrugTherapy(DomainModel):
     start_date: date
     stop_date: date | None = None
     sessions_per_month: float | None = Field(default=None, gt=0, le=62)
-    detail: str | None = Field(default=None, max_length=200)
+    detail: str | None = Field(default=None, min_length=1, max_length=200)
 
     @model_validator(mode="after")
     def _check(self) -> NonDrugTherapy:
