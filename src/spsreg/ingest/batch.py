@@ -1,0 +1,53 @@
+"""What a native reader returns: the sites of a batch and, record by record, a result or problems."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from spsreg.domain.patient import Site
+from spsreg.domain.record import PatientRecord
+from spsreg.ingest.errors import RecordError
+
+__all__ = ["NativeBatch", "ParsedRecord", "ReadResult"]
+
+
+@dataclass(frozen=True)
+class ParsedRecord:
+    """A patient record that passed validation, with the line it was read from."""
+
+    file: str
+    line: int
+    record: PatientRecord
+
+
+ReadResult = ParsedRecord | RecordError
+"""One item of a batch: a valid record, or one problem (a rejected record may have several)."""
+
+
+@dataclass(frozen=True)
+class NativeBatch:
+    """The content of one native file or directory.
+
+    ``file_errors`` holds problems with the batch as a whole (missing header, unsupported format
+    version, malformed table layout); when there are any, nothing else is read and iterating
+    yields exactly these errors. Otherwise iterating yields, in file order, a
+    :class:`ParsedRecord` for each valid record and one :class:`RecordError` per problem of each
+    rejected record. Each iteration reads afresh, so a JSON-lines batch streams from disk.
+    """
+
+    source: str
+    format_version: int | None
+    sites: tuple[Site, ...]
+    file_errors: tuple[RecordError, ...]
+    _results: Callable[[], Iterator[ReadResult]]
+
+    def __iter__(self) -> Iterator[ReadResult]:
+        if self.file_errors:
+            return iter(self.file_errors)
+        return self._results()
+
+    @property
+    def accepted(self) -> bool:
+        """True when the batch as a whole could be read (its records may still be rejected)."""
+        return not self.file_errors
