@@ -1,0 +1,483 @@
+"""The registry's data-access service: every read and write of patient data goes through here.
+
+Each method takes the :class:`~spsreg.store.scope.Actor` on whose behalf it runs; site scope is
+applied to every query here, once (see :mod:`spsreg.store.scope`). Each write is one transaction
+with one audit entry; a whole patient record is saved all-or-nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import ColumnElement, Engine, func, or_, select
+
+from spsreg.domain import PatientRecord, Phenotype, Sex, Site, VitalStatus
+from spsreg.store.audit import AuditAction, AuditEntry, canonical_json, iter_audit_entries
+from spsreg.store.config import create_engine_for, database_url_from_env
+from spsreg.store.edits import (
+    Versioned,
+    add_item,
+    delete_item,
+    get_item,
+    require_site,
+    scoped_patient,
+    update_item,
+)
+from spsreg.store.errors import ConflictError, ScopeError, StoreError
+from spsreg.store.mapping import CHILD_KINDS, MAPPINGS, SECTION_KINDS, SITE_MAPPING, RecordKind
+from spsreg.store.migrate import migrate
+from spsreg.store.records import (
+    delete_patient_rows,
+    differing_sections,
+    insert_record,
+    load_records,
+    rebuild,
+    record_summary,
+)
+from spsreg.store.scope import CROSS_SITE_ROLES, Actor, patient_scope, site_filter
+from spsreg.store.tables import AUDIT_LOG, PATIENT_IDENTIFIERS, PATIENTS, SITES
+from spsreg.store.transactions import Clock, read_transaction, utc_now, write_transaction
+
+__all__ = [
+    "OnExisting",
+    "PatientSummary",
+    "Registry",
+    "RegistryStatistics",
+    "SaveOutcome",
+    "SaveStatus",
+    "open_registry",
+]
+
+PATIENT_RECORD_ENTITY = "patient_record"
+"""Audit entity kind of a whole-record save, replace or delete."""
+
+
+class OnExisting(StrEnum):
+    """What to do when a saved record's patient id is already stored.
+
+    * ``reject``: refuse (:class:`ConflictError`), even when the content is identical; for entry
+      of new patients, where meeting an existing id means a mistake.
+    * ``skip_identical``: identical content is ``unchanged``; different content is refused, naming
+      the sections that differ; for re-running an import safely.
+    * ``replace``: different content replaces the stored record in one transaction; identical
+      content is ``unchanged``.
+    """
+
+    REJECT = "reject"
+    REPLACE = "replace"
+    SKIP_IDENTICAL = "skip_identical"
+
+
+class SaveStatus(StrEnum):
+    CREATED = "created"
+    REPLACED = "replaced"
+    UNCHANGED = "unchanged"
+
+
+@dataclass(frozen=True)
+class SaveOutcome:
+    """What :meth:`Registry.save_patient_record` did.
+
+    ``version`` is the row version written (``None`` when nothing was written);
+    ``changed_sections`` names what a replacement changed.
+    """
+
+    status: SaveStatus
+    patient_id: str
+    version: int | None
+    changed_sections: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PatientSummary:
+    """One line of a patient list (no identifiable data)."""
+
+    patient_id: str
+    pseudonym: str
+    site_id: str
+    sex: Sex
+    birth_year_month: str
+    vital_status: VitalStatus
+    phenotype: Phenotype | None
+    diagnosis_date: date | None
+    version: int
+
+
+@dataclass(frozen=True)
+class RegistryStatistics:
+    """Row counts within the actor's scope.
+
+    ``per_table``: every table (``sites`` and ``audit_log`` included; a site actor counts the
+    audit entries of its own patients). ``per_site``: site id -> patient-level table -> rows.
+    """
+
+    per_table: dict[str, int] = field(default_factory=dict)
+    per_site: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+class Registry:
+    """Scoped, audited access to the registry database behind ``engine``."""
+
+    def __init__(self, engine: Engine, *, clock: Clock = utc_now) -> None:
+        self.engine = engine
+        self._clock = clock
+
+    def close(self) -> None:
+        """Close the database connections (the registry can be used again; it reconnects)."""
+        self.engine.dispose()
+
+    def __enter__(self) -> Registry:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    # Sites
+
+    def add_site(self, actor: Actor, site: Site, *, reason: str = "site registered") -> Site:
+        """Register a site (admin or system). Adding an identical site again changes nothing."""
+        if actor.role not in CROSS_SITE_ROLES:
+            raise ScopeError(f"only admin and system actors register sites, not {actor.role.value}")
+        reason = _require_reason(reason)
+        with write_transaction(self.engine, actor, self._clock) as tx:
+            row = (
+                tx.connection.execute(select(SITES).where(SITES.c.id == site.id)).mappings().first()
+            )
+            if row is not None:
+                stored = SITE_MAPPING.unflatten(row)
+                if stored != site:
+                    raise ConflictError(f"site {site.id} is already registered as {stored.name!r}")
+                return stored
+            tx.connection.execute(SITES.insert(), [SITE_MAPPING.row(site, version=tx.version)])
+            tx.audit(
+                AuditAction.CREATE,
+                entity_kind="site",
+                entity_id=site.id,
+                patient_id=None,
+                before=None,
+                after=canonical_json(site.model_dump(mode="json")),
+                reason=reason,
+            )
+            return site
+
+    def list_sites(self, actor: Actor) -> list[Site]:
+        """All registered sites (names and countries are not patient data)."""
+        with read_transaction(self.engine) as connection:
+            rows = connection.execute(select(SITES).order_by(SITES.c.id)).mappings()
+            return [SITE_MAPPING.unflatten(row) for row in rows]
+
+    # Whole patient records
+
+    def save_patient_record(
+        self,
+        actor: Actor,
+        record: PatientRecord,
+        *,
+        reason: str,
+        on_existing: OnExisting | str = OnExisting.REJECT,
+    ) -> SaveOutcome:
+        """Save a whole record in one transaction (bulk inserts); see :class:`OnExisting`.
+
+        An actor who cannot see the patient's identifiers (another site, or no site) cannot erase
+        them by omission: a record saved by them without identifiers keeps the stored ones.
+        """
+        mode = OnExisting(on_existing)
+        reason = _require_reason(reason)
+        patient_id = record.patient.id
+        actor.may_write_patient(patient_id, record.patient.site_id)
+        with write_transaction(self.engine, actor, self._clock) as tx:
+            connection = tx.connection
+            require_site(connection, record.patient.site_id)
+            existing_row = (
+                connection.execute(select(PATIENTS).where(PATIENTS.c.id == patient_id))
+                .mappings()
+                .first()
+            )
+            if existing_row is None:
+                insert_record(connection, record, tx.version)
+                tx.audit(
+                    AuditAction.CREATE,
+                    entity_kind=PATIENT_RECORD_ENTITY,
+                    entity_id=patient_id,
+                    patient_id=patient_id,
+                    before=None,
+                    after=canonical_json(record_summary(record)),
+                    reason=reason,
+                )
+                return SaveOutcome(SaveStatus.CREATED, patient_id, tx.version)
+            if not actor.sees_patient(patient_id, existing_row["site_id"]):
+                raise ConflictError(f"patient id {patient_id} is already in use")
+            existing = load_records(connection, [existing_row], with_identifiers={patient_id})[0]
+            incoming = record
+            if record.identifiers is None and not actor.sees_identifiers_of(
+                existing_row["site_id"]
+            ):
+                incoming = rebuild(record, identifiers=existing.identifiers)
+            changed = differing_sections(existing, incoming)
+            if mode is OnExisting.REJECT:
+                content = (
+                    f"with different {', '.join(changed)}" if changed else "with identical content"
+                )
+                raise ConflictError(
+                    f"patient {patient_id} is already stored ({content}); on_existing='reject' "
+                    "refuses existing patients: use 'skip_identical' to accept an identical "
+                    "re-import or 'replace' to overwrite"
+                )
+            if not changed:
+                return SaveOutcome(SaveStatus.UNCHANGED, patient_id, None)
+            if mode is OnExisting.SKIP_IDENTICAL:
+                raise ConflictError(
+                    f"patient {patient_id} is already stored with different content in: "
+                    f"{', '.join(changed)}; nothing was saved (use on_existing='replace' to overwrite)"
+                )
+            delete_patient_rows(connection, patient_id)
+            insert_record(connection, incoming, tx.version)
+            tx.audit(
+                AuditAction.REPLACE,
+                entity_kind=PATIENT_RECORD_ENTITY,
+                entity_id=patient_id,
+                patient_id=patient_id,
+                before=canonical_json(record_summary(existing)),
+                after=canonical_json({**record_summary(incoming), "changed_sections": changed}),
+                reason=reason,
+            )
+            return SaveOutcome(SaveStatus.REPLACED, patient_id, tx.version, tuple(changed))
+
+    def load_patient_record(self, actor: Actor, patient_id: str) -> PatientRecord:
+        """The whole record; identifiers only for the patient's own site."""
+        with read_transaction(self.engine) as connection:
+            row = scoped_patient(connection, actor, patient_id)
+            visible = {patient_id} if actor.sees_identifiers_of(row["site_id"]) else set()
+            return load_records(connection, [row], with_identifiers=visible)[0]
+
+    def iter_patient_records(
+        self, actor: Actor, site_id: str | None = None, batch_size: int = 200
+    ) -> Iterator[PatientRecord]:
+        """Every record in scope, ordered by pseudonym, loaded ``batch_size`` patients at a time.
+
+        Memory stays bounded by the batch. Each batch is read in its own short transaction (a
+        long export does not hold the database); every record is internally consistent, but
+        records saved while the iteration runs may or may not be included.
+        """
+        if batch_size < 1:
+            raise ValueError("batch_size must be at least 1")
+        site = site_filter(actor, site_id)
+        pseudonym = _pseudonym_order(self.engine)
+        after: str | None = None
+        while True:
+            with read_transaction(self.engine) as connection:
+                query = select(PATIENTS).where(patient_scope(actor))
+                if site is not None:
+                    query = query.where(PATIENTS.c.site_id == site)
+                if after is not None:
+                    query = query.where(pseudonym > after)
+                rows = (
+                    connection.execute(query.order_by(pseudonym).limit(batch_size)).mappings().all()
+                )
+                visible = {row["id"] for row in rows if actor.sees_identifiers_of(row["site_id"])}
+                records = load_records(connection, rows, with_identifiers=visible)
+            yield from records
+            if len(rows) < batch_size:
+                return
+            after = rows[-1]["pseudonym"]
+
+    def list_patients(
+        self,
+        actor: Actor,
+        site_id: str | None = None,
+        phenotype: Phenotype | str | None = None,
+        search: str | None = None,
+    ) -> list[PatientSummary]:
+        """Patients in scope, ordered by pseudonym.
+
+        ``search`` matches part of the pseudonym or patient id, case-insensitively; staff of a
+        site also find their own patients by name or hospital number.
+        """
+        site = site_filter(actor, site_id)
+        query = select(PATIENTS).where(patient_scope(actor))
+        if site is not None:
+            query = query.where(PATIENTS.c.site_id == site)
+        if phenotype is not None:
+            query = query.where(PATIENTS.c.phenotype == Phenotype(phenotype).value)
+        term = (search or "").strip()
+        if term:
+            matches = [
+                PATIENTS.c.pseudonym.icontains(term, autoescape=True),
+                PATIENTS.c.id.icontains(term, autoescape=True),
+            ]
+            if actor.site_id is not None and actor.sees_identifiers_of(actor.site_id):
+                # Only the actor's own site is in scope here, so its staff may search identifiers.
+                query = query.outerjoin(
+                    PATIENT_IDENTIFIERS, PATIENT_IDENTIFIERS.c.patient_id == PATIENTS.c.id
+                )
+                matches += [
+                    PATIENT_IDENTIFIERS.c.given_name.icontains(term, autoescape=True),
+                    PATIENT_IDENTIFIERS.c.family_name.icontains(term, autoescape=True),
+                    PATIENT_IDENTIFIERS.c.hospital_number.icontains(term, autoescape=True),
+                ]
+            query = query.where(or_(*matches))
+        with read_transaction(self.engine) as connection:
+            rows = (
+                connection.execute(query.order_by(_pseudonym_order(self.engine))).mappings().all()
+            )
+        return [
+            PatientSummary(
+                patient_id=row["id"],
+                pseudonym=row["pseudonym"],
+                site_id=row["site_id"],
+                sex=Sex(row["sex"]),
+                birth_year_month=row["birth_year_month"],
+                vital_status=VitalStatus(row["vital_status"]),
+                phenotype=None if row["phenotype"] is None else Phenotype(row["phenotype"]),
+                diagnosis_date=row["diagnosis_date"],
+                version=row["row_version"],
+            )
+            for row in rows
+        ]
+
+    # Single records
+
+    def get(self, actor: Actor, kind: RecordKind | str, record_id: str) -> Versioned[Any]:
+        """One record with its row version (``record_id`` is the patient id for identifiers)."""
+        with read_transaction(self.engine) as connection:
+            return get_item(connection, actor, RecordKind(kind), record_id)
+
+    def add(
+        self,
+        actor: Actor,
+        patient_id: str,
+        kind: RecordKind | str,
+        record: BaseModel,
+        reason: str,
+        *,
+        parent_id: str | None = None,
+    ) -> Versioned[Any]:
+        """Add one record to a patient (``parent_id``: the visit of an assessment, the pump of a
+        refill). Adding kind ``patient`` creates a patient with an empty record."""
+        kind = RecordKind(kind)
+        _check_type(kind, record)
+        reason = _require_reason(reason)
+        with write_transaction(self.engine, actor, self._clock) as tx:
+            return add_item(tx, kind, patient_id, record, reason, parent_id)
+
+    def update(
+        self,
+        actor: Actor,
+        kind: RecordKind | str,
+        record: BaseModel,
+        expected_version: int,
+        reason: str,
+        *,
+        patient_id: str | None = None,
+    ) -> Versioned[Any]:
+        """Replace one record if it is still at ``expected_version``; else :class:`ConflictError`.
+
+        Identifiers have no id of their own: pass ``patient_id`` for them.
+        """
+        kind = RecordKind(kind)
+        _check_type(kind, record)
+        reason = _require_reason(reason)
+        with write_transaction(self.engine, actor, self._clock) as tx:
+            return update_item(tx, kind, record, expected_version, reason, patient_id)
+
+    def delete(
+        self,
+        actor: Actor,
+        kind: RecordKind | str,
+        record_id: str,
+        expected_version: int,
+        reason: str,
+    ) -> None:
+        """Delete one record (with its nested records; kind ``patient`` deletes the whole record)."""
+        kind = RecordKind(kind)
+        reason = _require_reason(reason)
+        with write_transaction(self.engine, actor, self._clock) as tx:
+            delete_item(tx, kind, record_id, expected_version, reason)
+
+    # Overview
+
+    def statistics(self, actor: Actor) -> RegistryStatistics:
+        """Row counts per table and, for patient-level tables, per site, within scope."""
+        per_site: dict[str, dict[str, int]] = {}
+        per_table: dict[str, int] = {}
+        patient_tables = [
+            ("patients", PATIENTS, PATIENTS.c.id),
+            ("patient_identifiers", PATIENT_IDENTIFIERS, PATIENT_IDENTIFIERS.c.patient_id),
+        ] + [
+            (MAPPINGS[kind].table.name, MAPPINGS[kind].table, MAPPINGS[kind].table.c.patient_id)
+            for kind in (*SECTION_KINDS, *CHILD_KINDS)
+        ]
+        with read_transaction(self.engine) as connection:
+            for name, table, patient_column in patient_tables:
+                source = (
+                    PATIENTS
+                    if table is PATIENTS
+                    else table.join(PATIENTS, patient_column == PATIENTS.c.id)
+                )
+                query = (
+                    select(PATIENTS.c.site_id, func.count())
+                    .select_from(source)
+                    .where(patient_scope(actor))
+                    .group_by(PATIENTS.c.site_id)
+                )
+                per_table[name] = 0
+                for site_id, count in connection.execute(query):
+                    per_site.setdefault(site_id, {})[name] = count
+                    per_table[name] += count
+            per_table["sites"] = connection.execute(
+                select(func.count()).select_from(SITES)
+            ).scalar_one()
+            audit = select(func.count()).select_from(AUDIT_LOG)
+            if not actor.sees_all_sites or actor.patient_id is not None:
+                audit = audit.join(PATIENTS, AUDIT_LOG.c.patient_id == PATIENTS.c.id).where(
+                    patient_scope(actor)
+                )
+            per_table["audit_log"] = connection.execute(audit).scalar_one()
+        for counts in per_site.values():
+            for name, _, _ in patient_tables:
+                counts.setdefault(name, 0)
+        return RegistryStatistics(per_table=per_table, per_site=per_site)
+
+    def audit_trail(self, actor: Actor, patient_id: str) -> list[AuditEntry]:
+        """The audit entries of one patient in scope, oldest first."""
+        with read_transaction(self.engine) as connection:
+            scoped_patient(connection, actor, patient_id)
+            return list(iter_audit_entries(connection, patient_id=patient_id))
+
+
+def open_registry(
+    url: str | None = None, *, upgrade: bool = True, clock: Clock = utc_now
+) -> Registry:
+    """A registry on ``url`` (default :func:`database_url_from_env`), migrated to head if asked."""
+    engine = create_engine_for(url or database_url_from_env())
+    if upgrade:
+        migrate(engine)
+    return Registry(engine, clock=clock)
+
+
+def _pseudonym_order(engine: Engine) -> ColumnElement[str]:
+    """Pseudonyms in plain character-code order on both databases (PostgreSQL would otherwise
+    sort by the database's locale, where '-' may be ignored)."""
+    if engine.dialect.name == "postgresql":
+        return PATIENTS.c.pseudonym.collate("C")
+    return PATIENTS.c.pseudonym
+
+
+def _require_reason(reason: str) -> str:
+    cleaned = reason.strip()
+    if not cleaned:
+        raise StoreError("every change needs a reason for the audit trail")
+    return cleaned
+
+
+def _check_type(kind: RecordKind, record: BaseModel) -> None:
+    expected = MAPPINGS[kind].model
+    if not isinstance(record, expected):
+        raise StoreError(
+            f"a {kind.value} record must be a {expected.__name__}, not {type(record).__name__}"
+        )
