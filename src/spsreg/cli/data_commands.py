@@ -1,0 +1,237 @@
+"""Commands that move patient data: generate, import, export, demo.
+
+For ``import`` and ``export`` the ``--format`` option names the data format (as in
+``spsreg export --format jsonl``); their printed summary takes ``--summary-format table|json``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from spsreg.cli.context import SiteOption, UserOption, actor_for, open_cli_registry, redacted_url
+from spsreg.cli.output import FormatOption, OutputFormat, emit, fail, render_table
+from spsreg.cli.progress import progress_bar
+from spsreg.export.native_jsonl import write_native_jsonl_file
+from spsreg.export.service import NativeExportFormat, export_native
+from spsreg.ingest.batch import ParsedRecord, ReadResult
+from spsreg.ingest.service import ImportReport, import_native_path, import_records
+from spsreg.store import OnExisting, database_url_from_env
+from spsreg.synth import (
+    DEFAULT_END_DATE,
+    CohortConfig,
+    PatientTruth,
+    generate_sites,
+    ground_truth_document,
+    iter_synthetic_patients,
+)
+
+__all__ = ["generate_cohort", "register"]
+
+SummaryFormatOption = Annotated[
+    OutputFormat, typer.Option("--summary-format", help="how to print the summary: table or json")
+]
+MAX_PROBLEMS_SHOWN = 20
+
+
+class ImportFormat(StrEnum):
+    NATIVE = "native"  # spsreg JSON-lines file or CSV table directory, recognised by what PATH is
+
+
+def register(app: typer.Typer) -> None:
+    app.command("generate")(generate)
+    app.command("import")(import_command)
+    app.command("export")(export_command)
+
+
+def _today() -> date:
+    return datetime.now(UTC).date()
+
+
+def generate_cohort(
+    config: CohortConfig, out: Path | None, truth_out: Path | None
+) -> dict[str, Any]:
+    """Generate a cohort into a native file (``out``) or into the configured database."""
+    sites = generate_sites(config)
+    truths: list[PatientTruth] = []
+
+    def records() -> Iterator[ReadResult]:
+        truths.clear()
+        for number, patient in enumerate(iter_synthetic_patients(config), start=1):
+            truths.append(patient.truth)
+            yield ParsedRecord("generator", number, patient.record)
+
+    document: dict[str, Any] = {
+        "config": config.model_dump(
+            mode="json", include={"patients", "sites", "years", "seed", "end_date"}
+        )
+    }
+    with progress_bar("Generating patients", config.patients) as advance:
+        if out is not None:
+
+            def plain_records() -> Iterator[Any]:
+                for result in records():
+                    assert isinstance(result, ParsedRecord)
+                    advance(result.line)
+                    yield result.record
+
+            written = write_native_jsonl_file(out, sites, plain_records())
+            document |= {"destination": str(out), "patients": written}
+        else:
+            with open_cli_registry() as registry:
+                report = import_records(
+                    registry,
+                    actor_for(None, None),
+                    sites,
+                    records,
+                    report=ImportReport(source="generator", format="synthetic", strict=False),
+                    as_of=config.end_date,
+                    progress=advance,
+                )
+            document |= {
+                "destination": redacted_url(database_url_from_env()),
+                "import": report.to_document(),
+            }
+            document["patients"] = report.created + report.unchanged
+            if not report.ok:
+                raise fail(f"the generated cohort was refused: {report.problems[0]}")
+    if truth_out is not None:
+        truth_out.parent.mkdir(parents=True, exist_ok=True)
+        truth_out.write_text(
+            json.dumps(ground_truth_document(config, truths), indent=2, sort_keys=True) + "\n",
+            encoding="utf-8",
+        )
+        document["ground_truth"] = str(truth_out)
+    return document
+
+
+def generate(
+    patients: Annotated[int, typer.Option(min=1, help="number of patients")] = 300,
+    sites: Annotated[int, typer.Option(min=1, help="number of sites")] = 3,
+    years: Annotated[int, typer.Option(min=1, help="years in the registry window")] = 5,
+    seed: Annotated[
+        int, typer.Option(min=0, help="random seed: same seed, same cohort")
+    ] = 20261121,
+    end_date: Annotated[
+        str, typer.Option(help="last day of the registry window (YYYY-MM-DD)")
+    ] = DEFAULT_END_DATE.isoformat(),
+    out: Annotated[
+        Path | None, typer.Option(help="write a native JSON-lines file instead of the database")
+    ] = None,
+    truth: Annotated[
+        Path | None, typer.Option(help="write the ground-truth document (JSON) here")
+    ] = None,
+    output_format: FormatOption = OutputFormat.TABLE,
+) -> None:
+    """Generate a synthetic SPS cohort with known ground truth (deterministic per seed)."""
+    try:
+        config = CohortConfig(
+            patients=patients,
+            sites=sites,
+            years=years,
+            seed=seed,
+            end_date=date.fromisoformat(end_date),
+        )
+    except ValueError as error:
+        raise fail(f"invalid cohort settings: {error}") from error
+    document = generate_cohort(config, out, truth)
+    lines = [
+        f"Generated {document['patients']} synthetic patients at {sites} sites over {years} years (seed {seed}) into {document['destination']}."
+    ]
+    if "ground_truth" in document:
+        lines.append(f"Ground truth: {document['ground_truth']}")
+    emit(output_format, "generate", document, lines=lines)
+
+
+def import_command(
+    path: Annotated[
+        Path, typer.Argument(exists=True, help="native JSON-lines file or CSV table directory")
+    ],
+    data_format: Annotated[
+        ImportFormat, typer.Option("--format", help="data format of PATH")
+    ] = ImportFormat.NATIVE,
+    on_existing: Annotated[
+        OnExisting, typer.Option(help="what to do with patients already stored")
+    ] = OnExisting.SKIP_IDENTICAL,
+    strict: Annotated[
+        bool, typer.Option(help="import nothing if any record would be rejected")
+    ] = False,
+    as_of: Annotated[
+        str | None, typer.Option(help="date the records are checked against (default today)")
+    ] = None,
+    report_out: Annotated[
+        Path | None, typer.Option("--report", help="write the full import report (JSON) here")
+    ] = None,
+    site: SiteOption = None,
+    user: UserOption = None,
+    summary_format: SummaryFormatOption = OutputFormat.TABLE,
+) -> None:
+    """Import patient records; each patient is imported whole or not at all (exit 2 if any was rejected)."""
+    check_date = date.fromisoformat(as_of) if as_of else _today()
+    actor = actor_for(site, user)
+    with open_cli_registry() as registry, progress_bar("Importing patients", None) as advance:
+        report = import_native_path(
+            registry,
+            actor,
+            path,
+            as_of=check_date,
+            on_existing=on_existing,
+            strict=strict,
+            progress=advance,
+        )
+    document = report.to_document()
+    if report_out is not None:
+        report_out.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    shown = report.problems[:MAX_PROBLEMS_SHOWN]
+    tables = []
+    if shown:
+        tables.append(
+            render_table(
+                f"Problems (first {len(shown)} of {len(report.problems)})",
+                ["file", "line", "field", "reason"],
+                [[p.file, p.line, p.field, p.reason] for p in shown],
+            )
+        )
+    lines = [
+        f"Imported {report.created} new and {report.replaced} replaced patients; {report.unchanged} unchanged; {report.rejected_records} rejected.",
+    ]
+    if strict and not report.ok:
+        lines.append("Strict import: nothing was imported because of the problems above.")
+    emit(summary_format, "import-report", document, tables=tables, lines=lines)
+    if not report.ok:
+        raise typer.Exit(2)
+
+
+def export_command(
+    data_format: Annotated[
+        NativeExportFormat,
+        typer.Option("--format", help="jsonl (one patient per line) or csv (tidy tables)"),
+    ],
+    out: Annotated[Path, typer.Option(help="file (jsonl) or directory (csv) to write")],
+    patient: Annotated[
+        list[str] | None, typer.Option(help="export only these patient ids (repeatable)")
+    ] = None,
+    site: SiteOption = None,
+    user: UserOption = None,
+    summary_format: SummaryFormatOption = OutputFormat.TABLE,
+) -> None:
+    """Export patient records in a native format, within what you may see."""
+    actor = actor_for(site, user)
+    with open_cli_registry() as registry, progress_bar("Exporting patients", None) as advance:
+        summary = export_native(
+            registry, actor, data_format, out, patient_ids=tuple(patient or ()), progress=advance
+        )
+    emit(
+        summary_format,
+        "export",
+        summary.to_document(),
+        lines=[
+            f"Exported {summary.patients} patients ({', '.join(summary.sites) or 'no sites'}) to {summary.path} as {summary.format.value}; identifiers included for {summary.identifiers_included}."
+        ],
+    )

@@ -1,0 +1,78 @@
+"""``spsreg demo``: create the embedded database, load a synthetic cohort and show what is in it."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from spsreg.cli.context import actor_for, open_cli_registry, redacted_url
+from spsreg.cli.data_commands import generate_cohort
+from spsreg.cli.output import FormatOption, OutputFormat, emit, render_table
+from spsreg.store import create_engine_for, data_dir, database_url_from_env, migrate
+from spsreg.synth import CohortConfig
+
+__all__ = ["demo", "register"]
+
+DEMO_SEED = 20261121
+
+
+def register(app: typer.Typer) -> None:
+    app.command("demo")(demo)
+
+
+def demo(
+    patients: Annotated[int, typer.Option(min=1, help="number of synthetic patients")] = 300,
+    sites: Annotated[int, typer.Option(min=1, help="number of sites")] = 3,
+    years: Annotated[int, typer.Option(min=1, help="years of follow-up")] = 5,
+    output_format: FormatOption = OutputFormat.TABLE,
+) -> None:
+    """Create the database, load a synthetic cohort (3 sites, 300 patients, 5 years), show it."""
+    url = database_url_from_env()
+    engine = create_engine_for(url)
+    try:
+        migrate(engine)
+    finally:
+        engine.dispose()
+    config = CohortConfig(patients=patients, sites=sites, years=years, seed=DEMO_SEED)
+    truth_path = data_dir() / "demo-ground-truth.json"
+    generated = generate_cohort(config, None, truth_path)
+    actor = actor_for(None, None)
+    with open_cli_registry() as registry:
+        statistics = registry.statistics(actor)
+        examples = registry.list_patients(actor)[:5]
+    document: dict[str, Any] = {
+        "database": redacted_url(url),
+        "ground_truth": str(truth_path),
+        "generated": generated,
+        "per_table": statistics.per_table,
+        "per_site": {
+            site: counts.get("patients", 0) for site, counts in statistics.per_site.items()
+        },
+    }
+    tables = [
+        render_table(
+            "Patients per site", ["site", "patients"], sorted(document["per_site"].items())
+        ),
+        render_table(
+            "Records",
+            ["table", "rows"],
+            sorted((t, n) for t, n in statistics.per_table.items() if n),
+        ),
+    ]
+    home = data_dir()
+    lines = [
+        f"Demo registry ready: {redacted_url(url)}",
+        f"Ground truth of the synthetic cohort: {truth_path}",
+        "This is synthetic data: no real patient is in it.",
+        "",
+        "Try (in this shell first: export SPSREG_HOME=" + str(home) + "):",
+        "  uv run spsreg patients list",
+        f"  uv run spsreg patients show {examples[0].patient_id} --site {examples[0].site_id}"
+        if examples
+        else "",
+        "  uv run spsreg stats --format json",
+        "  uv run spsreg audit verify",
+        "  uv run spsreg export --format csv --out var/demo-export",
+    ]
+    emit(output_format, "demo", document, tables=tables, lines=lines)

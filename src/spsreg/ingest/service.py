@@ -1,0 +1,261 @@
+"""Importing a batch into the registry: read, check, save each patient whole or not at all.
+
+Semantics (documented in docs/native-format.md and the README):
+
+* Each patient record is saved in its own transaction: it is stored whole or not at all.
+* A record that fails to parse, fails the record checks (knowledge pack, scales) or is refused by
+  the store (a conflict, another site's patient) is **rejected**: its problems go to the report
+  with file, line, field and reason, and the other records of the batch are still imported.
+* ``strict=True`` checks the whole batch first and imports nothing at all if any record would be
+  rejected (for sites that want the batch, not the patient, as the unit).
+* A problem with the batch as a whole (missing header, unsupported version) imports nothing.
+* Re-importing the same data changes nothing (stable record ids; ``skip_identical``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from spsreg.domain.patient import Site
+from spsreg.domain.record_checks import check_patient_record
+from spsreg.ingest.batch import NativeBatch, ParsedRecord, ReadResult
+from spsreg.ingest.errors import WHOLE_LINE, RecordError
+from spsreg.ingest.native_csv import read_native_csv
+from spsreg.ingest.native_jsonl import read_native_jsonl
+from spsreg.knowledge import KnowledgePack, load_knowledge_pack
+from spsreg.store import (
+    Actor,
+    ConflictError,
+    NotFoundError,
+    OnExisting,
+    Registry,
+    SaveStatus,
+    ScopeError,
+)
+from spsreg.store.scope import CROSS_SITE_ROLES
+
+__all__ = ["ImportReport", "import_native_path", "import_records", "read_native_path"]
+
+Progress = Callable[[int], None]
+"""Called with the number of records handled so far."""
+
+
+@dataclass
+class ImportReport:
+    """What an import did; ``ok`` is false when anything was rejected."""
+
+    source: str
+    format: str
+    strict: bool
+    sites_added: list[str] = field(default_factory=list)
+    created: int = 0
+    replaced: int = 0
+    unchanged: int = 0
+    rejected_records: int = 0
+    problems: list[RecordError] = field(default_factory=list)
+    rejected_keys: set[str] = field(default_factory=set, repr=False)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def imported(self) -> int:
+        return self.created + self.replaced
+
+    def to_document(self) -> dict[str, Any]:
+        """The stable JSON form of the report (docs/cli.md)."""
+        return {
+            "source": self.source,
+            "format": self.format,
+            "strict": self.strict,
+            "ok": self.ok,
+            "sites_added": self.sites_added,
+            "created": self.created,
+            "replaced": self.replaced,
+            "unchanged": self.unchanged,
+            "rejected_records": self.rejected_records,
+            "problems": [
+                {
+                    "file": problem.file,
+                    "line": problem.line,
+                    "field": problem.field,
+                    "reason": problem.reason,
+                    "patient_id": problem.patient_id,
+                }
+                for problem in self.problems
+            ],
+        }
+
+
+def read_native_path(path: Path) -> tuple[str, NativeBatch]:
+    """Read a native JSON-lines file or CSV table directory, chosen by what ``path`` is."""
+    if path.is_dir():
+        return "csv", read_native_csv(path)
+    return "jsonl", read_native_jsonl(path)
+
+
+def import_native_path(
+    registry: Registry,
+    actor: Actor,
+    path: Path,
+    *,
+    as_of: date,
+    on_existing: OnExisting = OnExisting.SKIP_IDENTICAL,
+    strict: bool = False,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Import a native file or directory (see the module docstring for the semantics)."""
+    kind, batch = read_native_path(path)
+    report = ImportReport(source=str(path), format=kind, strict=strict)
+    if not batch.accepted:
+        report.problems.extend(batch.file_errors)
+        return report
+    return import_records(
+        registry,
+        actor,
+        batch.sites,
+        lambda: iter(batch),
+        report=report,
+        as_of=as_of,
+        on_existing=on_existing,
+        progress=progress,
+    )
+
+
+def import_records(
+    registry: Registry,
+    actor: Actor,
+    sites: Iterable[Site],
+    results: Callable[[], Iterator[ReadResult]],
+    *,
+    report: ImportReport,
+    as_of: date,
+    on_existing: OnExisting = OnExisting.SKIP_IDENTICAL,
+    progress: Progress | None = None,
+    pack: KnowledgePack | None = None,
+) -> ImportReport:
+    """Check and save records read by ``results`` (a callable, so strict mode can read twice)."""
+    pack = pack if pack is not None else load_knowledge_pack()
+    site_problems = _register_sites(registry, actor, sites, report)
+    if site_problems:
+        report.problems.extend(site_problems)
+        return report
+    if report.strict:
+        _check_only(results(), report, pack, as_of)
+        if not report.ok:
+            return report
+    handled = 0
+    for result in results():
+        if isinstance(result, RecordError):
+            _reject(report, [result])
+            continue
+        handled += 1
+        problems = _record_problems(result, pack, as_of)
+        if not problems:
+            problems = _save(registry, actor, result, on_existing, report)
+        if problems:
+            _reject(report, problems)
+        if progress is not None:
+            progress(handled)
+    return report
+
+
+def _register_sites(
+    registry: Registry, actor: Actor, sites: Iterable[Site], report: ImportReport
+) -> list[RecordError]:
+    known = {site.id: site for site in registry.list_sites(actor)}
+    problems: list[RecordError] = []
+    for site in sites:
+        stored = known.get(site.id)
+        if stored == site:
+            continue
+        if stored is not None:
+            problems.append(
+                RecordError(
+                    report.source,
+                    1,
+                    "sites",
+                    f"site {site.id} is registered here as {stored.name!r} ({stored.country}), "
+                    f"the file says {site.name!r} ({site.country}); nothing was imported",
+                )
+            )
+        elif actor.role not in CROSS_SITE_ROLES:
+            problems.append(
+                RecordError(
+                    report.source,
+                    1,
+                    "sites",
+                    f"site {site.id} is not registered and only an administrator can add it; "
+                    "nothing was imported",
+                )
+            )
+        else:
+            registry.add_site(actor, site, reason=f"import of {report.source}")
+            report.sites_added.append(site.id)
+    return problems
+
+
+def _check_only(
+    results: Iterator[ReadResult], report: ImportReport, pack: KnowledgePack, as_of: date
+) -> None:
+    for result in results:
+        if isinstance(result, RecordError):
+            _reject(report, [result])
+        else:
+            problems = _record_problems(result, pack, as_of)
+            if problems:
+                _reject(report, problems)
+
+
+def _record_problems(parsed: ParsedRecord, pack: KnowledgePack, as_of: date) -> list[RecordError]:
+    patient_id = parsed.record.patient.id
+    return [
+        RecordError(
+            parsed.file,
+            parsed.line,
+            issue.path,
+            f"{issue.reason} (did you mean {issue.suggestion}?)"
+            if issue.suggestion
+            else issue.reason,
+            patient_id,
+        )
+        for issue in check_patient_record(parsed.record, pack=pack, as_of=as_of)
+    ]
+
+
+def _save(
+    registry: Registry,
+    actor: Actor,
+    parsed: ParsedRecord,
+    on_existing: OnExisting,
+    report: ImportReport,
+) -> list[RecordError]:
+    patient_id = parsed.record.patient.id
+    try:
+        outcome = registry.save_patient_record(
+            actor, parsed.record, reason=f"import of {report.source}", on_existing=on_existing
+        )
+    except (ConflictError, NotFoundError, ScopeError) as refused:
+        return [RecordError(parsed.file, parsed.line, WHOLE_LINE, str(refused), patient_id)]
+    if outcome.status is SaveStatus.CREATED:
+        report.created += 1
+    elif outcome.status is SaveStatus.REPLACED:
+        report.replaced += 1
+    else:
+        report.unchanged += 1
+    return []
+
+
+def _reject(report: ImportReport, problems: list[RecordError]) -> None:
+    """Record problems; a rejected record is counted once, however many problems it has."""
+    for problem in problems:
+        key = problem.patient_id or f"{problem.file}:{problem.line}"
+        if key not in report.rejected_keys:
+            report.rejected_keys.add(key)
+            report.rejected_records += 1
+    report.problems.extend(problems)
