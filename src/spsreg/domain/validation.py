@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
+from typing import get_args
 
 from pydantic import BaseModel
 
@@ -308,17 +310,15 @@ def _assessment_issues(
 
 # -- dates -------------------------------------------------------------------------------------
 def _future_date_issues(record: PatientRecord, as_of: date) -> list[ValidationIssue]:
-    issues: list[ValidationIssue] = []
-    for path, field, value in _dates(record, ""):
-        if field not in PLANNED_DATE_FIELDS and value > as_of:
-            issues.append(
-                ValidationIssue(
-                    path,
-                    field,
-                    f"{value.isoformat()} is after {as_of.isoformat()}, the date this record is "
-                    "checked against; a registry records what has happened",
-                )
-            )
+    issues = [
+        ValidationIssue(
+            path,
+            field,
+            f"{value.isoformat()} is after {as_of.isoformat()}, the date this record is "
+            "checked against; a registry records what has happened",
+        )
+        for path, field, value in _dates_after(record, "", as_of)
+    ]
     birth = record.patient.birth_year_month
     if birth > f"{as_of.year:04d}-{as_of.month:02d}":
         issues.append(
@@ -331,17 +331,42 @@ def _future_date_issues(record: PatientRecord, as_of: date) -> list[ValidationIs
     return issues
 
 
-def _dates(model: BaseModel, prefix: str) -> Iterator[tuple[str, str, date]]:
-    """Every date in a model tree with its path, found by walking the fields (so new date fields
-    are checked without changing this module)."""
-    for name in type(model).model_fields:
+def _annotation_types(annotation: object) -> Iterator[object]:
+    yield annotation
+    for argument in get_args(annotation):
+        yield from _annotation_types(argument)
+
+
+@cache
+def _date_and_nested_fields(
+    model_class: type[BaseModel],
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The fields of a model class that hold dates, and those that hold nested models, read from
+    the annotations (so new date fields are checked without changing this module)."""
+    dates: list[str] = []
+    nested: list[str] = []
+    for name, info in model_class.model_fields.items():
+        kinds = list(_annotation_types(info.annotation))
+        if any(isinstance(kind, type) and issubclass(kind, date) for kind in kinds):
+            dates.append(name)
+        if any(isinstance(kind, type) and issubclass(kind, BaseModel) for kind in kinds):
+            nested.append(name)
+    return tuple(dates), tuple(nested)
+
+
+def _dates_after(model: BaseModel, prefix: str, as_of: date) -> Iterator[tuple[str, str, date]]:
+    """Every date after ``as_of`` in a model tree, with its path (planned dates excepted)."""
+    date_fields, nested_fields = _date_and_nested_fields(type(model))
+    for name in date_fields:
+        value = getattr(model, name)
+        if value is not None and value > as_of and name not in PLANNED_DATE_FIELDS:
+            yield (f"{prefix}.{name}" if prefix else name), name, value
+    for name in nested_fields:
         value = getattr(model, name)
         path = f"{prefix}.{name}" if prefix else name
-        if isinstance(value, date):
-            yield path, name, value
-        elif isinstance(value, BaseModel):
-            yield from _dates(value, path)
+        if isinstance(value, BaseModel):
+            yield from _dates_after(value, path, as_of)
         elif isinstance(value, tuple):
             for index, item in enumerate(value):
                 if isinstance(item, BaseModel):
-                    yield from _dates(item, f"{path}[{index}]")
+                    yield from _dates_after(item, f"{path}[{index}]", as_of)
