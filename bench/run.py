@@ -150,7 +150,7 @@ def registry_core_benchmarks(work: Path) -> list[Figure]:
     try:
         for backend, env, _ in backends:
             run_stage(["init", "--format", "json"], env)
-            run = run_stage(["import", str(generated), "--format", "json"], env)
+            run = run_stage(["import", str(generated), "--summary-format", "json"], env)
             figures += [
                 Figure(
                     f"import ({backend})",
@@ -179,7 +179,7 @@ def registry_core_benchmarks(work: Path) -> list[Figure]:
                 # Round trip: the export imported into an empty database exports byte-identically.
                 again_env = {"SPSREG_HOME": str(work / "home-again"), "SPSREG_DATABASE_URL": ""}
                 run_stage(["init", "--format", "json"], again_env)
-                run_stage(["import", str(exported), "--format", "json"], again_env)
+                run_stage(["import", str(exported), "--summary-format", "json"], again_env)
                 again = work / "exported-again.jsonl"
                 run_stage(["export", "--format", "jsonl", "--out", str(again)], again_env)
                 figures.append(

@@ -151,7 +151,10 @@ def generate(
 
 def import_command(
     path: Annotated[
-        Path, typer.Argument(exists=True, help="native JSON-lines file or CSV table directory")
+        Path,
+        typer.Argument(
+            exists=True, metavar="PATH", help="native JSON-lines file or CSV table directory"
+        ),
     ],
     data_format: Annotated[
         ImportFormat, typer.Option("--format", help="data format of PATH")

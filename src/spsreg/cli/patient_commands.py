@@ -64,7 +64,7 @@ def list_patients(
 
 @patients_app.command("show")
 def show_patient(
-    patient_id: Annotated[str, typer.Argument(help="patient id")],
+    patient_id: Annotated[str, typer.Argument(metavar="PATIENT_ID", help="patient id")],
     as_of: Annotated[
         str | None, typer.Option(help="show the state on this date (default today)")
     ] = None,
