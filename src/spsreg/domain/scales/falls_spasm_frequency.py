@@ -8,7 +8,7 @@ from spsreg.domain.assessments import ItemResponse
 from spsreg.domain.scales.definitions import scale_definition
 from spsreg.domain.scales.responses import read_responses
 from spsreg.domain.scales.results import ScaleScore
-from spsreg.domain.scales.scoring import item_subscores
+from spsreg.domain.scales.scoring import score_subscores_only
 
 __all__ = ["SCALE_ID", "score_falls_spasm_frequency"]
 
@@ -18,13 +18,4 @@ SCALE_ID = "falls_spasm_frequency"
 def score_falls_spasm_frequency(responses: Mapping[str, ItemResponse]) -> ScaleScore:
     """Each count is its own subscore; an unanswered count leaves only its own subscore empty."""
     definition = scale_definition(SCALE_ID)
-    values = read_responses(definition, responses)
-    missing = values.missing()
-    return ScaleScore(
-        scale_id=definition.id,
-        version=definition.version,
-        total=None,
-        subscores=item_subscores(definition, values),
-        complete=not missing,
-        missing_items=missing,
-    )
+    return score_subscores_only(definition, read_responses(definition, responses))

@@ -13,7 +13,7 @@ from spsreg.domain.assessments import ItemResponse
 from spsreg.domain.scales.definitions import scale_definition
 from spsreg.domain.scales.responses import read_responses
 from spsreg.domain.scales.results import ScaleScore
-from spsreg.domain.scales.scoring import item_subscores
+from spsreg.domain.scales.scoring import score_subscores_only
 
 __all__ = ["SCALE_ID", "score_promis_global10"]
 
@@ -23,13 +23,4 @@ SCALE_ID = "promis_global10"
 def score_promis_global10(responses: Mapping[str, ItemResponse]) -> ScaleScore:
     """Both summary scores; each needs all four of its items. There is no overall total."""
     definition = scale_definition(SCALE_ID)
-    values = read_responses(definition, responses)
-    missing = values.missing()
-    return ScaleScore(
-        scale_id=definition.id,
-        version=definition.version,
-        total=None,
-        subscores=item_subscores(definition, values),
-        complete=not missing,
-        missing_items=missing,
-    )
+    return score_subscores_only(definition, read_responses(definition, responses))

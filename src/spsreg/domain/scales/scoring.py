@@ -12,7 +12,14 @@ from spsreg.domain.scales.responses import ItemValues
 from spsreg.domain.scales.results import ScaleScore
 from spsreg.knowledge.scales import ScaleDefinition
 
-__all__ = ["count_positive", "item_subscores", "mean", "score_with_total", "summed"]
+__all__ = [
+    "count_positive",
+    "item_subscores",
+    "mean",
+    "score_subscores_only",
+    "score_with_total",
+    "summed",
+]
 
 
 def summed(values: Sequence[float]) -> float:
@@ -69,3 +76,16 @@ def item_subscores(definition: ScaleDefinition, values: ItemValues) -> dict[str,
             raw = results[str(subscore.converts)]
             results[subscore.id] = None if raw is None else subscore.convert(raw)
     return results
+
+
+def score_subscores_only(definition: ScaleDefinition, values: ItemValues) -> ScaleScore:
+    """A scale with no overall total: only its subscores, each as complete as its own items."""
+    missing = values.missing()
+    return ScaleScore(
+        scale_id=definition.id,
+        version=definition.version,
+        total=None,
+        subscores=item_subscores(definition, values),
+        complete=not missing,
+        missing_items=missing,
+    )
