@@ -171,6 +171,13 @@ rejected one.
 * A patient appears at most once in a batch. In JSON-lines a later line with the same patient is
   rejected (the first has already been read); in CSV a repeated `patients.csv` row rejects the patient.
 * A problem with the file or directory as a whole (header, manifest, layout) imports nothing.
+* `spsreg import --strict` checks the whole batch first and imports nothing at all if any record
+  would be rejected (for sites that want the batch, not the patient, as the unit).
+* A patient already stored with identical content is counted as unchanged: re-importing the same
+  file changes nothing. Different content for a stored patient is rejected unless the import is
+  run with `--on-existing replace`, which replaces the whole record in one transaction.
+* Every record is also checked against the knowledge pack (drugs, routes, units, lab assays) and
+  the scale definitions before it is stored; those problems are reported like format problems.
 
 ## Versioning
 
