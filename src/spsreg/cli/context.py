@@ -11,6 +11,7 @@ import getpass
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, date, datetime
 from typing import Annotated
 
 import typer
@@ -20,7 +21,14 @@ from spsreg.cli.output import fail
 from spsreg.store import Actor, Registry, Role, create_engine_for, database_url_from_env
 from spsreg.store.migrate import schema_status
 
-__all__ = ["SiteOption", "UserOption", "actor_for", "open_cli_registry", "redacted_url"]
+__all__ = [
+    "SiteOption",
+    "UserOption",
+    "actor_for",
+    "day_option",
+    "open_cli_registry",
+    "redacted_url",
+]
 
 SiteOption = Annotated[
     str | None,
@@ -39,6 +47,17 @@ def actor_for(site: str | None, user: str | None) -> Actor:
     if site:
         return Actor(user=name, role=Role.COORDINATOR, site_id=site)
     return Actor(user=name, role=Role.ADMIN)
+
+
+def day_option(value: str | None, option: str) -> date:
+    """The date given to ``option`` (YYYY-MM-DD), today (UTC) when not given; a clear error if
+    it is not a date."""
+    if value is None:
+        return datetime.now(UTC).date()
+    try:
+        return date.fromisoformat(value)
+    except ValueError as error:
+        raise fail(f"{option} {value!r} is not a date: write it as YYYY-MM-DD ({error})") from error
 
 
 def redacted_url(url: str) -> str:

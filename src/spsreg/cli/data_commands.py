@@ -8,21 +8,28 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from spsreg.cli.context import SiteOption, UserOption, actor_for, open_cli_registry, redacted_url
+from spsreg.cli.context import (
+    SiteOption,
+    UserOption,
+    actor_for,
+    day_option,
+    open_cli_registry,
+    redacted_url,
+)
 from spsreg.cli.output import FormatOption, OutputFormat, emit, fail, render_table
 from spsreg.cli.progress import progress_bar
 from spsreg.export.native_jsonl import write_native_jsonl_file
 from spsreg.export.service import NativeExportFormat, export_native
 from spsreg.ingest.batch import ParsedRecord, ReadResult
 from spsreg.ingest.service import ImportReport, import_native_path, import_records
-from spsreg.store import OnExisting, database_url_from_env
+from spsreg.store import NotFoundError, OnExisting, database_url_from_env
 from spsreg.synth import (
     DEFAULT_END_DATE,
     CohortConfig,
@@ -48,10 +55,6 @@ def register(app: typer.Typer) -> None:
     app.command("generate")(generate)
     app.command("import")(import_command)
     app.command("export")(export_command)
-
-
-def _today() -> date:
-    return datetime.now(UTC).date()
 
 
 def generate_cohort(
@@ -176,18 +179,21 @@ def import_command(
     summary_format: SummaryFormatOption = OutputFormat.TABLE,
 ) -> None:
     """Import patient records; each patient is imported whole or not at all (exit 2 if any was rejected)."""
-    check_date = date.fromisoformat(as_of) if as_of else _today()
+    check_date = day_option(as_of, "--as-of")
     actor = actor_for(site, user)
     with open_cli_registry() as registry, progress_bar("Importing patients", None) as advance:
-        report = import_native_path(
-            registry,
-            actor,
-            path,
-            as_of=check_date,
-            on_existing=on_existing,
-            strict=strict,
-            progress=advance,
-        )
+        try:
+            report = import_native_path(
+                registry,
+                actor,
+                path,
+                as_of=check_date,
+                on_existing=on_existing,
+                strict=strict,
+                progress=advance,
+            )
+        except OSError as error:  # the file or directory cannot be read at all
+            raise fail(str(error)) from error
     document = report.to_document()
     if report_out is not None:
         report_out.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
@@ -227,9 +233,19 @@ def export_command(
     """Export patient records in a native format, within what you may see."""
     actor = actor_for(site, user)
     with open_cli_registry() as registry, progress_bar("Exporting patients", None) as advance:
-        summary = export_native(
-            registry, actor, data_format, out, patient_ids=tuple(patient or ()), progress=advance
-        )
+        try:
+            summary = export_native(
+                registry,
+                actor,
+                data_format,
+                out,
+                patient_ids=tuple(patient or ()),
+                progress=advance,
+            )
+        except NotFoundError as error:  # a --patient unknown or outside the actor's scope
+            raise fail(f"{error}; nothing was exported") from error
+        except OSError as error:  # --out cannot be written
+            raise fail(f"cannot write the export to {out}: {error}") from error
     emit(
         summary_format,
         "export",

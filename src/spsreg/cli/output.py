@@ -74,6 +74,10 @@ def render_table(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
-    """Print an error for a person on stderr and return the Exit to raise."""
-    error_console.print(f"[bold red]error:[/] {message}", highlight=False)
+    """Print an error for a person on stderr and return the Exit to raise.
+
+    The message is never wrapped by the console: it names paths and database URLs that must stay
+    whole to be copied, and a log or a pipe is not 80 columns wide.
+    """
+    error_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
     return typer.Exit(code)

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 import typer
 
-from spsreg.cli.context import SiteOption, UserOption, actor_for, open_cli_registry
+from spsreg.cli.context import SiteOption, UserOption, actor_for, day_option, open_cli_registry
 from spsreg.cli.output import FormatOption, OutputFormat, emit, fail, render_table
 from spsreg.domain.overview import patient_overview
 from spsreg.domain.patient import Phenotype
@@ -73,7 +72,7 @@ def show_patient(
     output_format: FormatOption = OutputFormat.TABLE,
 ) -> None:
     """Show one patient: demographics, latest scores, active medications, antibodies."""
-    day = date.fromisoformat(as_of) if as_of else datetime.now(UTC).date()
+    day = day_option(as_of, "--as-of")
     with open_cli_registry() as registry:
         try:
             record = registry.load_patient_record(actor_for(site, user), patient_id)

@@ -81,7 +81,9 @@ def patient_overview(record: PatientRecord, as_of: date, pack: KnowledgePack) ->
     """The overview of ``record`` on ``as_of`` (later data are ignored).
 
     The latest score of a scale is its latest complete assessment, or the latest one when none
-    is complete (then ``complete`` is False and the missing items explain why).
+    is complete (then ``complete`` is False and the missing items explain why). Counts (adverse
+    events, ``section_counts``) and comorbidities cover what is dated on or before ``as_of``, so
+    that the overview of a past day shows that day as it was.
     """
     latest: dict[str, LatestScore] = {}
     for visit in sorted(record.visits, key=lambda v: v.visit_date):
@@ -124,6 +126,7 @@ def patient_overview(record: PatientRecord, as_of: date, pack: KnowledgePack) ->
         if result.analyte in ANTIBODY_ANALYTES and result.collected_on <= as_of:
             antibodies[f"{result.analyte}/{result.specimen.value}/{result.method.value}"] = result
     diary_from = as_of - timedelta(days=27)
+    events = [event for event in record.adverse_events if event.onset_date <= as_of]
     return PatientOverview(
         as_of=as_of,
         latest_scores=tuple(latest[key] for key in sorted(latest)),
@@ -132,16 +135,22 @@ def patient_overview(record: PatientRecord, as_of: date, pack: KnowledgePack) ->
             record.medication_courses, as_of, pack
         ),
         latest_antibodies=tuple(antibodies[key] for key in sorted(antibodies)),
-        comorbidities=tuple(sorted(c.kind.value for c in record.comorbidities)),
-        adverse_events=len(record.adverse_events),
-        serious_adverse_events=sum(event.serious for event in record.adverse_events),
+        comorbidities=tuple(
+            sorted(
+                c.kind.value
+                for c in record.comorbidities
+                if c.diagnosed_on is None or c.diagnosed_on <= as_of  # undated: known, keep it
+            )
+        ),
+        adverse_events=len(events),
+        serious_adverse_events=sum(event.serious for event in events),
         diary_days_last_28=sum(diary_from <= e.entry_date <= as_of for e in record.diary_entries),
         section_counts={
-            "visits": len(record.visits),
-            "lab_results": len(record.lab_results),
-            "medication_courses": len(record.medication_courses),
-            "procedures": len(record.procedures),
-            "adverse_events": len(record.adverse_events),
-            "diary_entries": len(record.diary_entries),
+            "visits": sum(v.visit_date <= as_of for v in record.visits),
+            "lab_results": sum(r.collected_on <= as_of for r in record.lab_results),
+            "medication_courses": sum(c.start_date <= as_of for c in record.medication_courses),
+            "procedures": sum(p.start_date <= as_of for p in record.procedures),
+            "adverse_events": len(events),
+            "diary_entries": sum(e.entry_date <= as_of for e in record.diary_entries),
         },
     )

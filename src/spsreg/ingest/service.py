@@ -6,9 +6,14 @@ Semantics (documented in docs/native-format.md and the README):
 * A record that fails to parse, fails the record checks (knowledge pack, scales) or is refused by
   the store (a conflict, another site's patient) is **rejected**: its problems go to the report
   with file, line, field and reason, and the other records of the batch are still imported.
-* ``strict=True`` checks the whole batch first and imports nothing at all if any record would be
-  rejected (for sites that want the batch, not the patient, as the unit).
-* A problem with the batch as a whole (missing header, unsupported version) imports nothing.
+* ``strict=True`` checks the whole batch first and imports nothing at all (no site, no patient) if
+  any record would be rejected (for sites that want the batch, not the patient, as the unit). The
+  check covers everything known before writing: parsing, the record checks, the actor's site
+  scope, unregistered sites and conflicts with patients the actor can see. What only the database
+  can detect while saving (a record id already used by another patient, a patient id held by
+  another site) still rejects that patient alone, after the batch has started.
+* A problem with the batch as a whole (missing header, unsupported version, a site defined
+  differently from the registered one) imports nothing.
 * Re-importing the same data changes nothing (stable record ids; ``skip_identical``).
 """
 
@@ -21,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from spsreg.domain.patient import Site
+from spsreg.domain.record import PatientRecord
 from spsreg.domain.record_checks import check_patient_record
 from spsreg.ingest.batch import NativeBatch, ParsedRecord, ReadResult
 from spsreg.ingest.errors import WHOLE_LINE, RecordError
@@ -36,6 +42,7 @@ from spsreg.store import (
     SaveStatus,
     ScopeError,
 )
+from spsreg.store.records import differing_sections
 from spsreg.store.scope import CROSS_SITE_ROLES
 
 __all__ = ["ImportReport", "import_native_path", "import_records", "read_native_path"]
@@ -141,14 +148,20 @@ def import_records(
 ) -> ImportReport:
     """Check and save records read by ``results`` (a callable, so strict mode can read twice)."""
     pack = pack if pack is not None else load_knowledge_pack()
-    site_problems = _register_sites(registry, actor, sites, report)
+    site_problems, new_sites = _plan_sites(registry, actor, sites, report)
     if site_problems:
         report.problems.extend(site_problems)
         return report
     if report.strict:
-        _check_only(results(), report, pack, as_of)
+        site_ids = {site.id for site in registry.list_sites(actor)} | {s.id for s in new_sites}
+        _check_only(
+            results(), report, pack, as_of, _StoreCheck(registry, actor, on_existing, site_ids)
+        )
         if not report.ok:
             return report
+    for site in new_sites:
+        registry.add_site(actor, site, reason=f"import of {report.source}")
+        report.sites_added.append(site.id)
     handled = 0
     for result in results():
         if isinstance(result, RecordError):
@@ -165,11 +178,17 @@ def import_records(
     return report
 
 
-def _register_sites(
+def _plan_sites(
     registry: Registry, actor: Actor, sites: Iterable[Site], report: ImportReport
-) -> list[RecordError]:
+) -> tuple[list[RecordError], list[Site]]:
+    """The problems with the batch's sites, and the sites to add once the batch may be imported.
+
+    Nothing is added here: a batch refused for one site (or, in strict mode, for one record) must
+    not leave the other sites behind.
+    """
     known = {site.id: site for site in registry.list_sites(actor)}
     problems: list[RecordError] = []
+    new_sites: list[Site] = []
     for site in sites:
         stored = known.get(site.id)
         if stored == site:
@@ -195,19 +214,67 @@ def _register_sites(
                 )
             )
         else:
-            registry.add_site(actor, site, reason=f"import of {report.source}")
-            report.sites_added.append(site.id)
-    return problems
+            new_sites.append(site)
+    return problems, new_sites
+
+
+@dataclass(frozen=True)
+class _StoreCheck:
+    """What the store would refuse, found without writing (strict mode checks the batch first)."""
+
+    registry: Registry
+    actor: Actor
+    on_existing: OnExisting
+    site_ids: set[str]
+
+    def problems(self, parsed: ParsedRecord) -> list[RecordError]:
+        record = parsed.record
+        patient_id = record.patient.id
+        reason = self._refusal(record)
+        if reason is None:
+            return []
+        return [RecordError(parsed.file, parsed.line, WHOLE_LINE, reason, patient_id)]
+
+    def _refusal(self, record: PatientRecord) -> str | None:
+        patient_id, site_id = record.patient.id, record.patient.site_id
+        try:
+            self.actor.may_write_patient(patient_id, site_id)
+        except ScopeError as refused:
+            return str(refused)
+        if site_id not in self.site_ids:
+            return f"site {site_id} is not registered: add the site first"
+        if self.on_existing is OnExisting.REPLACE:
+            return None
+        try:
+            stored = self.registry.load_patient_record(self.actor, patient_id)
+        except NotFoundError:
+            return None
+        if self.on_existing is OnExisting.REJECT:
+            return f"patient {patient_id} is already stored; on_existing='reject' refuses existing patients"
+        if not self.actor.sees_identifiers_of(site_id):
+            # The store keeps identifiers the actor cannot see; they are not compared here.
+            record = record.model_copy(update={"identifiers": stored.identifiers})
+        changed = differing_sections(stored, record)
+        if not changed:
+            return None
+        return (
+            f"patient {patient_id} is already stored with different content in: "
+            f"{', '.join(changed)}; nothing was saved (use on_existing='replace' to overwrite)"
+        )
 
 
 def _check_only(
-    results: Iterator[ReadResult], report: ImportReport, pack: KnowledgePack, as_of: date
+    results: Iterator[ReadResult],
+    report: ImportReport,
+    pack: KnowledgePack,
+    as_of: date,
+    store: _StoreCheck,
 ) -> None:
     for result in results:
         if isinstance(result, RecordError):
             _reject(report, [result])
         else:
-            problems = _record_problems(result, pack, as_of)
+            problems = _record_problems(result, pack, as_of) or store.problems(result)
             if problems:
                 _reject(report, problems)
 
@@ -219,13 +286,21 @@ def _record_problems(parsed: ParsedRecord, pack: KnowledgePack, as_of: date) -> 
             parsed.file,
             parsed.line,
             issue.path,
-            f"{issue.reason} (did you mean {issue.suggestion}?)"
-            if issue.suggestion
-            else issue.reason,
+            _with_suggestion(issue.reason, issue.suggestion),
             patient_id,
         )
         for issue in check_patient_record(parsed.record, pack=pack, as_of=as_of)
     ]
+
+
+def _with_suggestion(reason: str, suggestion: str | None) -> str:
+    """A check's reason with its suggestion, which is either a question ("did you mean 'x'?") or
+    what to record instead (a unit, a code, an instruction)."""
+    if suggestion is None:
+        return reason
+    if suggestion.endswith("?"):
+        return f"{reason} ({suggestion})"
+    return f"{reason} (suggestion: {suggestion})"
 
 
 def _save(
