@@ -74,7 +74,7 @@ def test_full_record_round_trips_exactly(registry: Registry, clinician_a: Actor)
     assert loaded.model_dump(mode="json") == record.model_dump(mode="json")
     # Types survive, not only values: an int response stays an int, a float stays a float.
     responses = loaded.visits[0].assessments[1].responses
-    assert type(responses["trial_1_s"]) is float
+    assert type(responses["trial_1_seconds"]) is float
     assert type(loaded.visits[0].assessments[0].responses["legs"]) is int
     assert loaded.visits[0].assessments[0].responses["abdomen"] is None
     assert loaded.lab_results[2].value == 0.1 + 0.2

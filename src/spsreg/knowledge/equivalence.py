@@ -43,7 +43,7 @@ class EquivalenceTable(PackModel):
         return self
 
     def entry(self, drug_id: str, route: Route) -> EquivalenceEntry | None:
-        return next((e for e in self.entries if e.drug_id == drug_id and e.route is route), None)
+        return next((e for e in self.entries if e.drug_id == drug_id and e.route == route), None)
 
 
 class BenzodiazepineEquivalenceFile(PackFile):

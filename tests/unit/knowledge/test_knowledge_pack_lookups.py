@@ -425,3 +425,13 @@ def test_unverified_items_cover_what_the_reference_flags(pack: KnowledgePack) ->
         u.item_id == "baclofen" and "maintenance" in u.field for u in pack.unverified_items()
     )
     assert any(u.item_id == "prednisone" and "glucose" in u.field for u in pack.unverified_items())
+
+
+def test_an_equivalence_entry_is_found_by_route_value_as_well_as_by_enum() -> None:
+    from spsreg.domain.medications import Route
+    from spsreg.knowledge import load_knowledge_pack
+
+    table = load_knowledge_pack().benzodiazepine_equivalence
+    assert table is not None
+    assert table.entry("diazepam", Route.ORAL) is not None
+    assert table.entry("diazepam", "oral") == table.entry("diazepam", Route.ORAL)  # type: ignore[arg-type]
