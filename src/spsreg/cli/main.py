@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
+from spsreg import __version__
 from spsreg.cli import data_commands, demo_command, patient_commands, registry_commands
 
 app = typer.Typer(
@@ -16,6 +19,25 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"spsreg {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="show the version and exit"
+        ),
+    ] = False,
+) -> None:
+    """spsreg: registry, therapy monitoring and evidence platform for Stiff Person Syndrome."""
+
 
 registry_commands.register(app)
 data_commands.register(app)
