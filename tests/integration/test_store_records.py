@@ -22,6 +22,7 @@ from spsreg.store import (
     Registry,
     Role,
     SaveStatus,
+    ScopeError,
     StoreError,
     iter_audit_entries,
 )
@@ -380,3 +381,35 @@ def test_pseudonym_order_is_character_order_on_both_databases(
     assert [s.pseudonym for s in registry.list_patients(admin)] == expected
     loaded = registry.iter_patient_records(admin, batch_size=2)
     assert [record.patient.pseudonym for record in loaded] == expected
+
+
+def test_check_save_answers_like_a_save_without_writing(
+    registry: Registry, clinician_a: Actor, clinician_b: Actor
+) -> None:
+    record = full_record()
+    before = audit_count(registry.engine)
+    assert (
+        registry.check_save(clinician_a, record, on_existing="skip_identical") is SaveStatus.CREATED
+    )
+    assert rows_of(registry.engine, record.patient.id)["patients"] == 0
+    registry.save_patient_record(clinician_a, record, reason="baseline import")
+    assert (
+        registry.check_save(clinician_a, record, on_existing="skip_identical")
+        is SaveStatus.UNCHANGED
+    )
+    changed = record.model_copy(update={"diary_entries": record.diary_entries[:1]})
+    assert registry.check_save(clinician_a, changed, on_existing="replace") is SaveStatus.REPLACED
+    with pytest.raises(ConflictError, match="different content in: diary_entries"):
+        registry.check_save(clinician_a, changed, on_existing="skip_identical")
+    with pytest.raises(ConflictError, match="on_existing='reject'"):
+        registry.check_save(clinician_a, record, on_existing="reject")
+    with pytest.raises(ScopeError):
+        registry.check_save(clinician_b, record, on_existing="replace")
+    elsewhere = record.model_copy(
+        update={"patient": record.patient.model_copy(update={"site_id": "SITE-X"})}
+    )
+    with pytest.raises(NotFoundError, match="not registered"):
+        registry.check_save(Actor("admin", Role.ADMIN), elsewhere, on_existing="replace")
+    # Only the one real save wrote anything.
+    assert audit_count(registry.engine) == before + 1
+    assert registry.load_patient_record(clinician_a, record.patient.id) == record

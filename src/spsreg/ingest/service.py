@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Any
 
 from spsreg.domain.patient import Site
-from spsreg.domain.record import PatientRecord
 from spsreg.domain.record_checks import check_patient_record
 from spsreg.ingest.batch import NativeBatch, ParsedRecord, ReadResult
 from spsreg.ingest.errors import WHOLE_LINE, RecordError
@@ -42,7 +41,6 @@ from spsreg.store import (
     SaveStatus,
     ScopeError,
 )
-from spsreg.store.records import differing_sections
 from spsreg.store.scope import CROSS_SITE_ROLES
 
 __all__ = ["ImportReport", "import_native_path", "import_records", "read_native_path"]
@@ -153,9 +151,9 @@ def import_records(
         report.problems.extend(site_problems)
         return report
     if report.strict:
-        site_ids = {site.id for site in registry.list_sites(actor)} | {s.id for s in new_sites}
+        pending = frozenset(site.id for site in new_sites)
         _check_only(
-            results(), report, pack, as_of, _StoreCheck(registry, actor, on_existing, site_ids)
+            results(), report, pack, as_of, _StoreCheck(registry, actor, on_existing, pending)
         )
         if not report.ok:
             return report
@@ -220,47 +218,26 @@ def _plan_sites(
 
 @dataclass(frozen=True)
 class _StoreCheck:
-    """What the store would refuse, found without writing (strict mode checks the batch first)."""
+    """What the store would refuse, asked of the store itself without writing (strict mode)."""
 
     registry: Registry
     actor: Actor
     on_existing: OnExisting
-    site_ids: set[str]
+    pending_sites: frozenset[str]  # sites this batch will register before saving any patient
 
     def problems(self, parsed: ParsedRecord) -> list[RecordError]:
         record = parsed.record
-        patient_id = record.patient.id
-        reason = self._refusal(record)
-        if reason is None:
-            return []
-        return [RecordError(parsed.file, parsed.line, WHOLE_LINE, reason, patient_id)]
-
-    def _refusal(self, record: PatientRecord) -> str | None:
-        patient_id, site_id = record.patient.id, record.patient.site_id
         try:
-            self.actor.may_write_patient(patient_id, site_id)
-        except ScopeError as refused:
-            return str(refused)
-        if site_id not in self.site_ids:
-            return f"site {site_id} is not registered: add the site first"
-        if self.on_existing is OnExisting.REPLACE:
-            return None
-        try:
-            stored = self.registry.load_patient_record(self.actor, patient_id)
-        except NotFoundError:
-            return None
-        if self.on_existing is OnExisting.REJECT:
-            return f"patient {patient_id} is already stored; on_existing='reject' refuses existing patients"
-        if not self.actor.sees_identifiers_of(site_id):
-            # The store keeps identifiers the actor cannot see; they are not compared here.
-            record = record.model_copy(update={"identifiers": stored.identifiers})
-        changed = differing_sections(stored, record)
-        if not changed:
-            return None
-        return (
-            f"patient {patient_id} is already stored with different content in: "
-            f"{', '.join(changed)}; nothing was saved (use on_existing='replace' to overwrite)"
-        )
+            if record.patient.site_id in self.pending_sites:
+                # The site is not stored yet, so neither is any of its patients: only scope applies.
+                self.actor.may_write_patient(record.patient.id, record.patient.site_id)
+            else:
+                self.registry.check_save(self.actor, record, on_existing=self.on_existing)
+        except (ConflictError, NotFoundError, ScopeError) as refused:
+            return [
+                RecordError(parsed.file, parsed.line, WHOLE_LINE, str(refused), record.patient.id)
+            ]
+        return []
 
 
 def _check_only(

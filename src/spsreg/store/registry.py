@@ -14,7 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, Engine, func, or_, select
+from sqlalchemy import ColumnElement, Connection, Engine, func, or_, select
 
 from spsreg.domain import PatientRecord, Phenotype, Sex, Site, VitalStatus
 from spsreg.store.audit import AuditAction, AuditEntry, canonical_json, iter_audit_entries
@@ -192,13 +192,10 @@ class Registry:
         actor.may_write_patient(patient_id, record.patient.site_id)
         with write_transaction(self.engine, actor, self._clock) as tx:
             connection = tx.connection
-            require_site(connection, record.patient.site_id)
-            existing_row = (
-                connection.execute(select(PATIENTS).where(PATIENTS.c.id == patient_id))
-                .mappings()
-                .first()
-            )
-            if existing_row is None:
+            plan = _plan_save(connection, actor, record, mode)
+            if plan.status is SaveStatus.UNCHANGED:
+                return SaveOutcome(SaveStatus.UNCHANGED, patient_id, None)
+            if plan.existing is None:
                 insert_record(connection, record, tx.version)
                 tx.audit(
                     AuditAction.CREATE,
@@ -210,43 +207,38 @@ class Registry:
                     reason=reason,
                 )
                 return SaveOutcome(SaveStatus.CREATED, patient_id, tx.version)
-            if not actor.sees_patient(patient_id, existing_row["site_id"]):
-                raise ConflictError(f"patient id {patient_id} is already in use")
-            existing = load_records(connection, [existing_row], with_identifiers={patient_id})[0]
-            incoming = record
-            if record.identifiers is None and not actor.sees_identifiers_of(
-                existing_row["site_id"]
-            ):
-                incoming = rebuild(record, identifiers=existing.identifiers)
-            changed = differing_sections(existing, incoming)
-            if mode is OnExisting.REJECT:
-                content = (
-                    f"with different {', '.join(changed)}" if changed else "with identical content"
-                )
-                raise ConflictError(
-                    f"patient {patient_id} is already stored ({content}); on_existing='reject' "
-                    "refuses existing patients: use 'skip_identical' to accept an identical "
-                    "re-import or 'replace' to overwrite"
-                )
-            if not changed:
-                return SaveOutcome(SaveStatus.UNCHANGED, patient_id, None)
-            if mode is OnExisting.SKIP_IDENTICAL:
-                raise ConflictError(
-                    f"patient {patient_id} is already stored with different content in: "
-                    f"{', '.join(changed)}; nothing was saved (use on_existing='replace' to overwrite)"
-                )
             delete_patient_rows(connection, patient_id)
-            insert_record(connection, incoming, tx.version)
+            insert_record(connection, plan.incoming, tx.version)
             tx.audit(
                 AuditAction.REPLACE,
                 entity_kind=PATIENT_RECORD_ENTITY,
                 entity_id=patient_id,
                 patient_id=patient_id,
-                before=canonical_json(record_summary(existing)),
-                after=canonical_json({**record_summary(incoming), "changed_sections": changed}),
+                before=canonical_json(record_summary(plan.existing)),
+                after=canonical_json(
+                    {**record_summary(plan.incoming), "changed_sections": list(plan.changed)}
+                ),
                 reason=reason,
             )
-            return SaveOutcome(SaveStatus.REPLACED, patient_id, tx.version, tuple(changed))
+            return SaveOutcome(SaveStatus.REPLACED, patient_id, tx.version, plan.changed)
+
+    def check_save(
+        self,
+        actor: Actor,
+        record: PatientRecord,
+        *,
+        on_existing: OnExisting | str = OnExisting.REJECT,
+    ) -> SaveStatus:
+        """What :meth:`save_patient_record` would do with ``record``, without writing anything.
+
+        Raises exactly what the save would raise (:class:`ScopeError`, :class:`NotFoundError` for an
+        unregistered site, :class:`ConflictError`), so a batch can be checked before any of it is
+        written. A concurrent writer may still change the answer before the real save.
+        """
+        mode = OnExisting(on_existing)
+        actor.may_write_patient(record.patient.id, record.patient.site_id)
+        with read_transaction(self.engine) as connection:
+            return _plan_save(connection, actor, record, mode).status
 
     def load_patient_record(self, actor: Actor, patient_id: str) -> PatientRecord:
         """The whole record; identifiers only for the patient's own site."""
@@ -458,6 +450,52 @@ def open_registry(
     if upgrade:
         migrate(engine)
     return Registry(engine, clock=clock)
+
+
+@dataclass(frozen=True)
+class _SavePlan:
+    """What saving a whole record will do: the one place where on_existing is decided."""
+
+    status: SaveStatus
+    incoming: PatientRecord
+    existing: PatientRecord | None = None
+    changed: tuple[str, ...] = ()
+
+
+def _plan_save(
+    connection: Connection, actor: Actor, record: PatientRecord, mode: OnExisting
+) -> _SavePlan:
+    """Decide a whole-record save, raising what refuses it (site, scope, on_existing)."""
+    patient_id = record.patient.id
+    require_site(connection, record.patient.site_id)
+    existing_row = (
+        connection.execute(select(PATIENTS).where(PATIENTS.c.id == patient_id)).mappings().first()
+    )
+    if existing_row is None:
+        return _SavePlan(SaveStatus.CREATED, record)
+    if not actor.sees_patient(patient_id, existing_row["site_id"]):
+        raise ConflictError(f"patient id {patient_id} is already in use")
+    existing = load_records(connection, [existing_row], with_identifiers={patient_id})[0]
+    incoming = record
+    if record.identifiers is None and not actor.sees_identifiers_of(existing_row["site_id"]):
+        # An actor who cannot see the identifiers cannot erase them by leaving them out.
+        incoming = rebuild(record, identifiers=existing.identifiers)
+    changed = tuple(differing_sections(existing, incoming))
+    if mode is OnExisting.REJECT:
+        content = f"with different {', '.join(changed)}" if changed else "with identical content"
+        raise ConflictError(
+            f"patient {patient_id} is already stored ({content}); on_existing='reject' "
+            "refuses existing patients: use 'skip_identical' to accept an identical "
+            "re-import or 'replace' to overwrite"
+        )
+    if not changed:
+        return _SavePlan(SaveStatus.UNCHANGED, incoming, existing)
+    if mode is OnExisting.SKIP_IDENTICAL:
+        raise ConflictError(
+            f"patient {patient_id} is already stored with different content in: "
+            f"{', '.join(changed)}; nothing was saved (use on_existing='replace' to overwrite)"
+        )
+    return _SavePlan(SaveStatus.REPLACED, incoming, existing, changed)
 
 
 def _pseudonym_order(engine: Engine) -> ColumnElement[str]:
