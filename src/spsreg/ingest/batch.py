@@ -3,22 +3,32 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from spsreg.domain.patient import Site
 from spsreg.domain.record import PatientRecord
 from spsreg.ingest.errors import RecordError
 
-__all__ = ["NativeBatch", "ParsedRecord", "ReadResult"]
+__all__ = ["Locator", "NativeBatch", "ParsedRecord", "ReadResult"]
+
+
+Locator = Callable[[tuple[int | str, ...]], tuple[str, int, str]]
+"""Maps a location inside a record (``('medication_courses', 2, 'dose', 'unit')``) to the file,
+line and column it was read from; a CSV record spans several tables."""
 
 
 @dataclass(frozen=True)
 class ParsedRecord:
-    """A patient record that passed validation, with the line it was read from."""
+    """A patient record that passed validation, with the line it was read from.
+
+    ``locate`` is set by readers whose records span several files (CSV), so that a problem found
+    later (by the knowledge-pack checks) can be reported at its own table, row and column.
+    """
 
     file: str
     line: int
     record: PatientRecord
+    locate: Locator | None = field(default=None, compare=False)
 
 
 ReadResult = ParsedRecord | RecordError

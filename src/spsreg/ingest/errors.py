@@ -24,6 +24,7 @@ __all__ = [
     "RecordError",
     "describe_error",
     "errors_from_validation",
+    "loc_from_path",
     "merge_union_errors",
     "path_from_loc",
     "suggest_code",
@@ -76,6 +77,22 @@ def path_from_loc(loc: Loc) -> str:
         else:  # escaped when not printable, so a report can always be written as UTF-8
             path += f"[{json.dumps(part, ensure_ascii=not part.isprintable())}]"
     return path or WHOLE_LINE
+
+
+_PATH_PART = re.compile(r'\[(\d+)\]|\[("(?:[^"\\]|\\.)*")\]|([^.\[\]]+)')
+
+
+def loc_from_path(path: str) -> Loc:
+    """The inverse of :func:`path_from_loc`: ``a[2].b`` -> ``('a', 2, 'b')``."""
+    loc: list[int | str] = []
+    for index, quoted, name in _PATH_PART.findall(path):
+        if index:
+            loc.append(int(index))
+        elif quoted:
+            loc.append(json.loads(quoted))
+        else:
+            loc.append(name)
+    return tuple(loc)
 
 
 # Pydantic reports a value that fits no member of a union once per member, tagged with the

@@ -419,6 +419,6 @@ class _Regrouper:
                 )
             else:
                 if not errors:
-                    yield ParsedRecord(draft.file, draft.line, record)
+                    yield ParsedRecord(draft.file, draft.line, record, draft.locate)
             yield from errors
         yield from self.orphans

@@ -28,7 +28,7 @@ from typing import Any
 from spsreg.domain.patient import Site
 from spsreg.domain.record_checks import check_patient_record
 from spsreg.ingest.batch import NativeBatch, ParsedRecord, ReadResult
-from spsreg.ingest.errors import WHOLE_LINE, RecordError
+from spsreg.ingest.errors import WHOLE_LINE, RecordError, loc_from_path
 from spsreg.ingest.native_csv import read_native_csv
 from spsreg.ingest.native_jsonl import read_native_jsonl
 from spsreg.knowledge import KnowledgePack, load_knowledge_pack
@@ -258,16 +258,15 @@ def _check_only(
 
 def _record_problems(parsed: ParsedRecord, pack: KnowledgePack, as_of: date) -> list[RecordError]:
     patient_id = parsed.record.patient.id
-    return [
-        RecordError(
-            parsed.file,
-            parsed.line,
-            issue.path,
-            _with_suggestion(issue.reason, issue.suggestion),
-            patient_id,
-        )
-        for issue in check_patient_record(parsed.record, pack=pack, as_of=as_of)
-    ]
+    problems = []
+    for issue in check_patient_record(parsed.record, pack=pack, as_of=as_of):
+        reason = _with_suggestion(issue.reason, issue.suggestion)
+        file, line, field = parsed.file, parsed.line, issue.path
+        if parsed.locate is not None:
+            file, line, column = parsed.locate(loc_from_path(issue.path))
+            field = issue.path if column == WHOLE_LINE else column
+        problems.append(RecordError(file, line, field, reason, patient_id))
+    return problems
 
 
 def _with_suggestion(reason: str, suggestion: str | None) -> str:
