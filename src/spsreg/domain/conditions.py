@@ -3,25 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
-from enum import StrEnum
 
 from pydantic import Field, model_validator
 
 from spsreg.domain.base import DomainModel, RecordId, require_order
+from spsreg.knowledge.vocabulary import ComorbidityKind
 
 __all__ = ["Comorbidity", "ComorbidityKind", "GeneticMarker"]
-
-
-class ComorbidityKind(StrEnum):
-    TYPE_1_DIABETES = "type_1_diabetes"
-    THYROID_AUTOIMMUNITY = "thyroid_autoimmunity"
-    PERNICIOUS_ANAEMIA = "pernicious_anaemia"
-    VITILIGO = "vitiligo"
-    EPILEPSY = "epilepsy"
-    ANXIETY = "anxiety"
-    DEPRESSION = "depression"
-    CANCER = "cancer"
-    OTHER = "other"
 
 
 class Comorbidity(DomainModel):

@@ -12,28 +12,9 @@ from enum import StrEnum
 from pydantic import Field, model_validator
 
 from spsreg.domain.base import DomainModel, RecordId
+from spsreg.knowledge.vocabulary import AssayMethod, Specimen
 
 __all__ = ["AssayMethod", "LabResult", "QualitativeResult", "Specimen"]
-
-
-class Specimen(StrEnum):
-    SERUM = "serum"
-    CSF = "csf"
-    PLASMA = "plasma"
-    WHOLE_BLOOD = "whole_blood"
-    URINE = "urine"
-
-
-class AssayMethod(StrEnum):
-    RIA = "ria"  # radioimmunoassay
-    ELISA = "elisa"
-    CELL_BASED_ASSAY = "cell_based_assay"
-    IMMUNOBLOT = "immunoblot"
-    INDIRECT_IMMUNOFLUORESCENCE = "indirect_immunofluorescence"
-    FLOW_CYTOMETRY = "flow_cytometry"
-    STANDARD_CHEMISTRY = "standard_chemistry"  # routine clinical chemistry / haematology analyser
-    PCR = "pcr"
-    SEQUENCING = "sequencing"
 
 
 class QualitativeResult(StrEnum):

@@ -15,6 +15,7 @@ from pydantic import Field, model_validator
 
 from spsreg.domain.base import DomainModel, RecordId, require_order
 from spsreg.domain.units import DoseUnit
+from spsreg.knowledge.vocabulary import Route, TherapyIntent
 
 __all__ = [
     "Administration",
@@ -27,23 +28,6 @@ __all__ = [
     "StopReason",
     "TherapyIntent",
 ]
-
-
-class Route(StrEnum):
-    ORAL = "oral"
-    IV = "iv"
-    SC = "sc"
-    IM = "im"
-    INTRATHECAL = "intrathecal"
-    RECTAL = "rectal"
-    INTRANASAL = "intranasal"
-    TRANSDERMAL = "transdermal"
-
-
-class TherapyIntent(StrEnum):
-    SYMPTOMATIC = "symptomatic"
-    IMMUNOTHERAPY = "immunotherapy"
-    ADJUNCT = "adjunct"
 
 
 class StopReason(StrEnum):

@@ -13,6 +13,7 @@ from enum import StrEnum
 from pydantic import Field, model_validator
 
 from spsreg.domain.base import DomainModel, RecordId, YearMonth, require_order
+from spsreg.knowledge.vocabulary import Phenotype
 
 __all__ = [
     "SPS_ORPHACODE",
@@ -53,17 +54,6 @@ class VitalStatus(StrEnum):
     DEAD = "dead"
     LOST_TO_FOLLOW_UP = "lost_to_follow_up"
     OPTED_OUT = "opted_out"
-
-
-class Phenotype(StrEnum):
-    """Stiff person spectrum phenotype (Newsome & Johnson 2022 categories, plus overlap)."""
-
-    CLASSIC = "classic"
-    PARTIAL = "partial"  # stiff-limb or stiff-trunk
-    SPS_PLUS = "sps_plus"
-    PERM = "perm"  # progressive encephalomyelitis with rigidity and myoclonus
-    CEREBELLAR_ATAXIA = "cerebellar_ataxia"
-    OVERLAP = "overlap"
 
 
 class ConsentKind(StrEnum):

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from spsreg.domain.conditions import ComorbidityKind
 from spsreg.knowledge.base import PackFile, PackModel
 from spsreg.knowledge.citation import Citation
+from spsreg.knowledge.vocabulary import ComorbidityKind
 
 __all__ = ["ComorbiditiesFile", "ComorbidityAssociation", "ComorbidityInfo"]
 

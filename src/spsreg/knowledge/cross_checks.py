@@ -12,8 +12,6 @@ from collections.abc import Iterable, Iterator, Mapping
 from enum import StrEnum
 from typing import cast
 
-from spsreg.domain.conditions import ComorbidityKind
-from spsreg.domain.patient import Phenotype
 from spsreg.knowledge.base import PackFile
 from spsreg.knowledge.comorbidities import ComorbiditiesFile
 from spsreg.knowledge.disease_codes import DiseaseCodesFile
@@ -23,6 +21,7 @@ from spsreg.knowledge.errors import PackProblem
 from spsreg.knowledge.labs import LabsFile
 from spsreg.knowledge.matching import normalise_name
 from spsreg.knowledge.phenotypes import PhenotypesFile
+from spsreg.knowledge.vocabulary import ComorbidityKind, Phenotype
 
 __all__ = ["cross_file_problems"]
 

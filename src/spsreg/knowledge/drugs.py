@@ -13,11 +13,10 @@ from enum import StrEnum
 
 from pydantic import Field, model_validator
 
-from spsreg.domain.medications import Route, TherapyIntent
-from spsreg.domain.units import DoseUnit
 from spsreg.knowledge.base import PACK_ID_PATTERN, PackFile, PackModel, Unverified
 from spsreg.knowledge.citation import Citation
 from spsreg.knowledge.code_checks import is_valid_atc, is_valid_rxcui
+from spsreg.knowledge.vocabulary import DoseUnit, Route, TherapyIntent
 
 __all__ = [
     "AtcCode",

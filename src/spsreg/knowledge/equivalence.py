@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from pydantic import Field, model_validator
 
-from spsreg.domain.medications import Route
 from spsreg.knowledge.base import PACK_ID_PATTERN, PackFile, PackModel
 from spsreg.knowledge.citation import Citation
+from spsreg.knowledge.vocabulary import Route
 
 __all__ = ["BenzodiazepineEquivalenceFile", "EquivalenceEntry", "EquivalenceTable"]
 

@@ -11,10 +11,10 @@ from enum import StrEnum
 
 from pydantic import Field, model_validator
 
-from spsreg.domain.labs import AssayMethod, Specimen
 from spsreg.knowledge.base import PACK_ID_PATTERN, PackFile, PackModel, Unverified
 from spsreg.knowledge.citation import Citation
 from spsreg.knowledge.code_checks import is_valid_loinc
+from spsreg.knowledge.vocabulary import AssayMethod, Specimen
 
 __all__ = [
     "LAB_UNITS",

@@ -15,9 +15,9 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import ValidationError
 
-from spsreg.domain.units import UNIT_ALIASES
 from spsreg.knowledge.base import PackFile
 from spsreg.knowledge.errors import PackProblem
+from spsreg.knowledge.vocabulary import UNIT_ALIASES
 
 __all__ = [
     "CITATION_KEYS",

@@ -17,9 +17,6 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import cast
 
-from spsreg.domain.conditions import ComorbidityKind
-from spsreg.domain.medications import Route
-from spsreg.domain.patient import Phenotype
 from spsreg.knowledge.base import PackFile
 from spsreg.knowledge.comorbidities import ComorbiditiesFile, ComorbidityInfo
 from spsreg.knowledge.cross_checks import cross_file_problems
@@ -37,6 +34,7 @@ from spsreg.knowledge.labs import LabAnalyte, LabsFile
 from spsreg.knowledge.loader import parse_pack_file, read_yaml
 from spsreg.knowledge.matching import close_matches, normalise_name
 from spsreg.knowledge.phenotypes import PhenotypeInfo, PhenotypesFile
+from spsreg.knowledge.vocabulary import ComorbidityKind, Phenotype, Route
 
 __all__ = [
     "PACK_FILES",

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pydantic import Field, model_validator
 
-from spsreg.domain.patient import Phenotype
 from spsreg.knowledge.base import PACK_ID_PATTERN, PackFile, PackModel, Unverified
 from spsreg.knowledge.citation import Citation
+from spsreg.knowledge.vocabulary import Phenotype
 
 __all__ = ["CriteriaSet", "PhenotypeInfo", "PhenotypesFile"]
 
