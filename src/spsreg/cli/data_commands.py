@@ -67,7 +67,8 @@ def generate_cohort(
     def records() -> Iterator[ReadResult]:
         truths.clear()
         for number, patient in enumerate(iter_synthetic_patients(config), start=1):
-            truths.append(patient.truth)
+            if truth_out is not None:  # kept only when asked for: memory stays flat otherwise
+                truths.append(patient.truth)
             yield ParsedRecord("generator", number, patient.record)
 
     document: dict[str, Any] = {
