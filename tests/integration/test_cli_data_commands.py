@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
-from typer.testing import CliRunner, Result
+from cli_harness import Run, cli, document
 
-from spsreg.cli.main import app
 from spsreg.ingest.batch import ParsedRecord
 from spsreg.ingest.native_csv import read_native_csv
 from spsreg.ingest.native_jsonl import read_native_jsonl
 from spsreg.synth import DOCUMENT_FORMAT, DOCUMENT_VERSION
 
-Run = Callable[..., Result]
 COHORT = ["--patients", "12", "--sites", "2", "--years", "2", "--seed", "7"]
 AS_OF = ["--as-of", "2026-10-31"]  # the last day of the generated cohort's window
 
@@ -26,36 +22,9 @@ def home(tmp_path: Path) -> Path:
     return tmp_path / "home"
 
 
-def cli(home: Path) -> Run:
-    """Run ``spsreg ARGS`` in-process with ``home`` as SPSREG_HOME; check the exit code."""
-    runner = CliRunner(
-        env={
-            "SPSREG_HOME": str(home),
-            "SPSREG_DATABASE_URL": None,
-            "SPSREG_SITE": None,
-            "SPSREG_USER": "cli-tester",
-        }
-    )
-
-    def invoke(*args: str, code: int = 0) -> Result:
-        result = runner.invoke(app, list(args))
-        assert result.exit_code == code, (result.stdout, result.stderr, result.exception)
-        assert result.exception is None or isinstance(result.exception, SystemExit)
-        return result
-
-    return invoke
-
-
 @pytest.fixture
 def run(home: Path) -> Run:
     return cli(home)
-
-
-def document(result: Result, kind: str) -> dict[str, Any]:
-    """The JSON a command printed: one object, with its kind and schema version."""
-    data: dict[str, Any] = json.loads(result.stdout)
-    assert (data.pop("kind"), data.pop("schema_version")) == (kind, 1)
-    return data
 
 
 def patient_ids(path: Path) -> list[str]:

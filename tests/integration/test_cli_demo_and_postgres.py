@@ -3,39 +3,15 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
 
 import pytest
+from cli_harness import cli_with_env as cli
+from cli_harness import document
 from sqlalchemy import Engine, delete
 from sqlalchemy.engine import make_url
-from typer.testing import CliRunner, Result
 
-from spsreg.cli.main import app
 from spsreg.store.tables import SCHEMA_INFO, metadata
-
-Run = Callable[..., Result]
-
-
-def cli(env: Mapping[str, str | None]) -> Run:
-    """Run ``spsreg ARGS`` in-process with ``env``; check the exit code."""
-    runner = CliRunner(env={"SPSREG_SITE": None, "SPSREG_USER": "cli-tester", **env})
-
-    def invoke(*args: str, code: int = 0) -> Result:
-        result = runner.invoke(app, list(args))
-        assert result.exit_code == code, (result.stdout, result.stderr, result.exception)
-        assert result.exception is None or isinstance(result.exception, SystemExit)
-        return result
-
-    return invoke
-
-
-def document(result: Result, kind: str) -> dict[str, Any]:
-    """The JSON a command printed: one object, with its kind and schema version."""
-    data: dict[str, Any] = json.loads(result.stdout)
-    assert (data.pop("kind"), data.pop("schema_version")) == (kind, 1)
-    return data
 
 
 def test_demo_creates_the_database_and_loads_a_cohort(tmp_path: Path) -> None:

@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner, Result
+from cli_harness import Run, cli, document
 
-from spsreg.cli.main import app
-
-Run = Callable[..., Result]
 PATIENT_KEYS = {
     "patient_id",
     "pseudonym",
@@ -26,26 +20,6 @@ PATIENT_KEYS = {
 }
 
 
-def cli(home: Path) -> Run:
-    """Run ``spsreg ARGS`` in-process with ``home`` as SPSREG_HOME; check the exit code."""
-    runner = CliRunner(
-        env={
-            "SPSREG_HOME": str(home),
-            "SPSREG_DATABASE_URL": None,
-            "SPSREG_SITE": None,
-            "SPSREG_USER": "cli-tester",
-        }
-    )
-
-    def invoke(*args: str, code: int = 0) -> Result:
-        result = runner.invoke(app, list(args))
-        assert result.exit_code == code, (result.stdout, result.stderr, result.exception)
-        assert result.exception is None or isinstance(result.exception, SystemExit)
-        return result
-
-    return invoke
-
-
 @pytest.fixture(scope="module")
 def run(tmp_path_factory: pytest.TempPathFactory) -> Run:
     """A registry of 12 generated patients at two sites, shared by the (read-only) tests here."""
@@ -53,13 +27,6 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Run:
     invoke("init")
     invoke("generate", "--patients", "12", "--sites", "2", "--years", "2", "--seed", "7")
     return invoke
-
-
-def document(result: Result, kind: str) -> dict[str, Any]:
-    """The JSON a command printed: one object, with its kind and schema version."""
-    data: dict[str, Any] = json.loads(result.stdout)
-    assert (data.pop("kind"), data.pop("schema_version")) == (kind, 1)
-    return data
 
 
 def listed(run: Run, *options: str) -> list[dict[str, Any]]:

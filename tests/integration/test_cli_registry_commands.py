@@ -6,23 +6,18 @@ that nothing from the developer's shell leaks in.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
+from cli_harness import Run, cli, document
 from sqlalchemy import text
-from typer.testing import CliRunner, Result
 
-from spsreg.cli.main import app
 from spsreg.domain import RECORD_SECTIONS
 from spsreg.store import create_engine_for, schema_status
 from spsreg.store.mapping import MAPPINGS, RecordKind
 from spsreg.synth import CohortConfig, iter_synthetic_patients
 
-Run = Callable[..., Result]
 GENERATE = ["generate", "--patients", "12", "--sites", "2", "--years", "2", "--seed", "7"]
 
 
@@ -31,36 +26,9 @@ def home(tmp_path: Path) -> Path:
     return tmp_path / "home"
 
 
-def cli(home: Path) -> Run:
-    """Run ``spsreg ARGS`` in-process with ``home`` as SPSREG_HOME; check the exit code."""
-    runner = CliRunner(
-        env={
-            "SPSREG_HOME": str(home),
-            "SPSREG_DATABASE_URL": None,
-            "SPSREG_SITE": None,
-            "SPSREG_USER": "cli-tester",
-        }
-    )
-
-    def invoke(*args: str, code: int = 0) -> Result:
-        result = runner.invoke(app, list(args))
-        assert result.exit_code == code, (result.stdout, result.stderr, result.exception)
-        assert result.exception is None or isinstance(result.exception, SystemExit)
-        return result
-
-    return invoke
-
-
 @pytest.fixture
 def run(home: Path) -> Run:
     return cli(home)
-
-
-def document(result: Result, kind: str) -> dict[str, Any]:
-    """The JSON a command printed: one object, with its kind and schema version."""
-    data: dict[str, Any] = json.loads(result.stdout)
-    assert (data.pop("kind"), data.pop("schema_version")) == (kind, 1)
-    return data
 
 
 def test_init_creates_the_database_then_finds_it_current(
