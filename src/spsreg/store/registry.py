@@ -10,11 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, Connection, Engine, func, or_, select
+from sqlalchemy import ColumnElement, Engine, func, or_, select
 
 from spsreg.domain import PatientRecord, Phenotype, Sex, Site, VitalStatus
 from spsreg.store.audit import AuditAction, AuditEntry, canonical_json, iter_audit_entries
@@ -24,7 +23,6 @@ from spsreg.store.edits import (
     add_item,
     delete_item,
     get_item,
-    require_site,
     scoped_patient,
     update_item,
 )
@@ -33,12 +31,11 @@ from spsreg.store.mapping import CHILD_KINDS, MAPPINGS, SECTION_KINDS, SITE_MAPP
 from spsreg.store.migrate import migrate
 from spsreg.store.records import (
     delete_patient_rows,
-    differing_sections,
     insert_record,
     load_records,
-    rebuild,
     record_summary,
 )
+from spsreg.store.save_plan import OnExisting, SaveStatus, plan_save
 from spsreg.store.scope import CROSS_SITE_ROLES, Actor, patient_scope, site_filter
 from spsreg.store.tables import AUDIT_LOG, PATIENT_IDENTIFIERS, PATIENTS, SITES
 from spsreg.store.transactions import Clock, read_transaction, utc_now, write_transaction
@@ -55,28 +52,6 @@ __all__ = [
 
 PATIENT_RECORD_ENTITY = "patient_record"
 """Audit entity kind of a whole-record save, replace or delete."""
-
-
-class OnExisting(StrEnum):
-    """What to do when a saved record's patient id is already stored.
-
-    * ``reject``: refuse (:class:`ConflictError`), even when the content is identical; for entry
-      of new patients, where meeting an existing id means a mistake.
-    * ``skip_identical``: identical content is ``unchanged``; different content is refused, naming
-      the sections that differ; for re-running an import safely.
-    * ``replace``: different content replaces the stored record in one transaction; identical
-      content is ``unchanged``.
-    """
-
-    REJECT = "reject"
-    REPLACE = "replace"
-    SKIP_IDENTICAL = "skip_identical"
-
-
-class SaveStatus(StrEnum):
-    CREATED = "created"
-    REPLACED = "replaced"
-    UNCHANGED = "unchanged"
 
 
 @dataclass(frozen=True)
@@ -192,7 +167,7 @@ class Registry:
         actor.may_write_patient(patient_id, record.patient.site_id)
         with write_transaction(self.engine, actor, self._clock) as tx:
             connection = tx.connection
-            plan = _plan_save(connection, actor, record, mode)
+            plan = plan_save(connection, actor, record, mode)
             if plan.status is SaveStatus.UNCHANGED:
                 return SaveOutcome(SaveStatus.UNCHANGED, patient_id, None)
             if plan.existing is None:
@@ -238,7 +213,7 @@ class Registry:
         mode = OnExisting(on_existing)
         actor.may_write_patient(record.patient.id, record.patient.site_id)
         with read_transaction(self.engine) as connection:
-            return _plan_save(connection, actor, record, mode).status
+            return plan_save(connection, actor, record, mode).status
 
     def load_patient_record(self, actor: Actor, patient_id: str) -> PatientRecord:
         """The whole record; identifiers only for the patient's own site."""
@@ -450,52 +425,6 @@ def open_registry(
     if upgrade:
         migrate(engine)
     return Registry(engine, clock=clock)
-
-
-@dataclass(frozen=True)
-class _SavePlan:
-    """What saving a whole record will do: the one place where on_existing is decided."""
-
-    status: SaveStatus
-    incoming: PatientRecord
-    existing: PatientRecord | None = None
-    changed: tuple[str, ...] = ()
-
-
-def _plan_save(
-    connection: Connection, actor: Actor, record: PatientRecord, mode: OnExisting
-) -> _SavePlan:
-    """Decide a whole-record save, raising what refuses it (site, scope, on_existing)."""
-    patient_id = record.patient.id
-    require_site(connection, record.patient.site_id)
-    existing_row = (
-        connection.execute(select(PATIENTS).where(PATIENTS.c.id == patient_id)).mappings().first()
-    )
-    if existing_row is None:
-        return _SavePlan(SaveStatus.CREATED, record)
-    if not actor.sees_patient(patient_id, existing_row["site_id"]):
-        raise ConflictError(f"patient id {patient_id} is already in use")
-    existing = load_records(connection, [existing_row], with_identifiers={patient_id})[0]
-    incoming = record
-    if record.identifiers is None and not actor.sees_identifiers_of(existing_row["site_id"]):
-        # An actor who cannot see the identifiers cannot erase them by leaving them out.
-        incoming = rebuild(record, identifiers=existing.identifiers)
-    changed = tuple(differing_sections(existing, incoming))
-    if mode is OnExisting.REJECT:
-        content = f"with different {', '.join(changed)}" if changed else "with identical content"
-        raise ConflictError(
-            f"patient {patient_id} is already stored ({content}); on_existing='reject' "
-            "refuses existing patients: use 'skip_identical' to accept an identical "
-            "re-import or 'replace' to overwrite"
-        )
-    if not changed:
-        return _SavePlan(SaveStatus.UNCHANGED, incoming, existing)
-    if mode is OnExisting.SKIP_IDENTICAL:
-        raise ConflictError(
-            f"patient {patient_id} is already stored with different content in: "
-            f"{', '.join(changed)}; nothing was saved (use on_existing='replace' to overwrite)"
-        )
-    return _SavePlan(SaveStatus.REPLACED, incoming, existing, changed)
 
 
 def _pseudonym_order(engine: Engine) -> ColumnElement[str]:
