@@ -11,17 +11,19 @@ case beside the generated ones.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from hypothesis import strategies as st
 from pydantic import BaseModel
 
 from spsreg.domain import (
+    AcknowledgementKind,
     Administration,
     AdverseEvent,
     AdverseEventAction,
     AdverseEventOutcome,
+    AlertAcknowledgement,
     AssayMethod,
     Assessment,
     Comorbidity,
@@ -64,6 +66,7 @@ __all__ = [
     "STRATEGIES",
     "administrations",
     "adverse_events",
+    "alert_acknowledgements",
     "assessments",
     "comorbidities",
     "consents",
@@ -515,6 +518,28 @@ def patient_records(
     return PatientRecord.model_validate(record.model_dump())
 
 
+@st.composite
+def alert_acknowledgements(draw: st.DrawFn) -> AlertAcknowledgement:
+    """A decision about a monitoring alert (not part of a PatientRecord)."""
+    moment = draw(
+        st.datetimes(
+            min_value=datetime(2000, 1, 1), max_value=datetime(2039, 12, 31), timezones=st.just(UTC)
+        )
+    )
+    snoozed = draw(st.booleans())
+    return AlertAcknowledgement(
+        id=draw(record_ids()),
+        patient_id=draw(record_ids()),
+        rule_id=draw(record_ids()),
+        fingerprint=draw(st.from_regex(r"[0-9a-f]{16,128}", fullmatch=True)),
+        kind=AcknowledgementKind.SNOOZE if snoozed else AcknowledgementKind.ACKNOWLEDGE,
+        reason=draw(free_text(200)),
+        acknowledged_by=draw(free_text(200)),
+        acknowledged_at=moment,
+        snoozed_until=draw(_dates(moment.date())) if snoozed else None,
+    )
+
+
 STRATEGIES: dict[type[BaseModel], st.SearchStrategy[Any]] = {
     Site: sites(),
     Patient: patients(),
@@ -536,6 +561,7 @@ STRATEGIES: dict[type[BaseModel], st.SearchStrategy[Any]] = {
     DiaryDose: diary_doses(),
     DiaryEntry: diary_entries(),
     PatientRecord: patient_records(),
+    AlertAcknowledgement: alert_acknowledgements(),
 }
 """A strategy for every domain class (a test checks none is missing)."""
 

@@ -1,5 +1,13 @@
 """Pure domain model of the SPS registry: entities, value objects, units, scale scoring. No I/O."""
 
+from spsreg.domain.acknowledgements import (
+    AcknowledgementKind,
+    AlertAcknowledgement,
+    AlertKey,
+    is_silenced,
+    latest_decision,
+    record_decision,
+)
 from spsreg.domain.adverse_events import AdverseEvent, AdverseEventAction, AdverseEventOutcome
 from spsreg.domain.assessments import Assessment, Visit, VisitKind
 from spsreg.domain.base import DomainModel
@@ -34,10 +42,13 @@ from spsreg.domain.units import DoseUnit
 
 __all__ = [
     "RECORD_SECTIONS",
+    "AcknowledgementKind",
     "Administration",
     "AdverseEvent",
     "AdverseEventAction",
     "AdverseEventOutcome",
+    "AlertAcknowledgement",
+    "AlertKey",
     "AssayMethod",
     "Assessment",
     "Comorbidity",
@@ -75,4 +86,7 @@ __all__ = [
     "Visit",
     "VisitKind",
     "VitalStatus",
+    "is_silenced",
+    "latest_decision",
+    "record_decision",
 ]

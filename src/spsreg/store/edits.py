@@ -36,7 +36,7 @@ from spsreg.store.records import (
     without_item,
 )
 from spsreg.store.scope import Actor, patient_scope
-from spsreg.store.tables import PATIENTS, SITES
+from spsreg.store.tables import ALERT_ACKNOWLEDGEMENTS, PATIENTS, SITES
 from spsreg.store.transactions import WriteTransaction
 
 __all__ = [
@@ -255,13 +255,18 @@ def delete_item(
     _check_version(kind, record_id, located.version, expected_version)
     current = _whole_record(connection, located.patient)
     if kind is RecordKind.PATIENT:
+        # Erasing a patient erases the alert decisions about them too; their own audit entries
+        # stay in the append-only log, and this entry says how many decisions went.
+        decisions = connection.execute(
+            delete(ALERT_ACKNOWLEDGEMENTS).where(ALERT_ACKNOWLEDGEMENTS.c.patient_id == record_id)
+        ).rowcount
         delete_patient_rows(connection, record_id)
         tx.audit(
             AuditAction.DELETE,
             entity_kind=kind.value,
             entity_id=record_id,
             patient_id=record_id,
-            before=canonical_json(record_summary(current)),
+            before=canonical_json({**record_summary(current), "alert_acknowledgements": decisions}),
             after=None,
             reason=reason,
         )

@@ -7,7 +7,7 @@ with one audit entry; a whole patient record is saved all-or-nothing.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -15,7 +15,15 @@ from typing import Any
 from pydantic import BaseModel
 from sqlalchemy import ColumnElement, Engine, func, or_, select
 
-from spsreg.domain import PatientRecord, Phenotype, Sex, Site, VitalStatus
+from spsreg.domain import (
+    AlertAcknowledgement,
+    PatientRecord,
+    Phenotype,
+    Sex,
+    Site,
+    VitalStatus,
+)
+from spsreg.store import acknowledgements
 from spsreg.store.audit import AuditAction, AuditEntry, canonical_json, iter_audit_entries
 from spsreg.store.config import create_engine_for, database_url_from_env
 from spsreg.store.edits import (
@@ -415,6 +423,27 @@ class Registry:
         with read_transaction(self.engine) as connection:
             scoped_patient(connection, actor, patient_id)
             return list(iter_audit_entries(connection, patient_id=patient_id))
+
+    # Alert acknowledgements and snoozes (spsreg.store.acknowledgements)
+
+    def acknowledge_alert(
+        self, actor: Actor, acknowledgement: AlertAcknowledgement, *, reason: str | None = None
+    ) -> Versioned[AlertAcknowledgement]:
+        """Record a clinician's decision about an alert (staff of the patient's site, in their own
+        name), audited; ``reason`` for the audit entry defaults to the decision's own reason."""
+        acknowledgements.require_may_acknowledge(actor)
+        audit_reason = _require_reason(acknowledgement.reason if reason is None else reason)
+        with write_transaction(self.engine, actor, self._clock) as tx:
+            return acknowledgements.record_acknowledgement(tx, acknowledgement, audit_reason)
+
+    def list_acknowledgements(
+        self, actor: Actor, patient_ids: Collection[str] | None = None
+    ) -> list[AlertAcknowledgement]:
+        """Decisions about the patients in scope (or only ``patient_ids``), for
+        :func:`spsreg.domain.is_silenced`."""
+        acknowledgements.require_may_read(actor)
+        with read_transaction(self.engine) as connection:
+            return acknowledgements.load_acknowledgements(connection, actor, patient_ids)
 
 
 def open_registry(

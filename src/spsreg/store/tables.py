@@ -27,6 +27,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     Date,
+    DateTime,
     Double,
     ForeignKey,
     Index,
@@ -44,6 +45,7 @@ from sqlalchemy.types import TypeDecorator
 __all__ = [
     "ADMINISTRATIONS",
     "ADVERSE_EVENTS",
+    "ALERT_ACKNOWLEDGEMENTS",
     "ASSESSMENTS",
     "AUDIT_LOG",
     "COMORBIDITIES",
@@ -359,4 +361,22 @@ SCHEMA_INFO = Table(
     metadata,
     Column("key", String(64), primary_key=True),
     Column("value", Text, nullable=False),
+)
+
+ALERT_ACKNOWLEDGEMENTS = Table(
+    "alert_acknowledgements",
+    metadata,
+    _id("id", primary_key=True),
+    # Checked at commit: replacing a whole record deletes and re-inserts the patient row in one
+    # transaction, and the patient's decisions must survive that (see store/acknowledgements.py).
+    _id("patient_id", ForeignKey("patients.id", deferrable=True, initially="DEFERRED")),
+    _id("rule_id"),
+    Column("fingerprint", String(128), nullable=False),
+    Column("kind", String(CODE), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("acknowledged_by", String(200), nullable=False),
+    Column("acknowledged_at", DateTime(timezone=True), nullable=False),
+    Column("snoozed_until", Date),
+    _row_version(),
+    Index(None, "patient_id", "rule_id"),
 )
