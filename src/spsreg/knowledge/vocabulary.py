@@ -123,4 +123,12 @@ class ComorbidityKind(StrEnum):
     ANXIETY = "anxiety"
     DEPRESSION = "depression"
     CANCER = "cancer"
+    # Risk factors named in the IVIG class boxed warning (thrombosis; renal dysfunction), recorded
+    # so that the monitoring rules can ask for the pre-infusion precautions and checks.
+    HISTORY_OF_THROMBOSIS = "history_of_thrombosis"
+    HYPERCOAGULABLE_CONDITION = "hypercoagulable_condition"
+    HYPERVISCOSITY = "hyperviscosity"
+    CARDIOVASCULAR_RISK_FACTOR = "cardiovascular_risk_factor"
+    RENAL_INSUFFICIENCY = "renal_insufficiency"
+    PARAPROTEINAEMIA = "paraproteinaemia"
     OTHER = "other"
