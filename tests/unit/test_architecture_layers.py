@@ -15,6 +15,7 @@ ALLOWED: dict[str, set[str]] = {
     "domain": {"knowledge"},
     "store": {"domain", "knowledge"},
     "synth": {"domain", "knowledge"},
+    "monitoring": {"domain", "knowledge"},  # rule kinds over patient timelines (pure)
     # The native CSV layout is defined once, in export, and read back by ingest.
     "export": {"domain", "knowledge", "store"},
     "ingest": {"domain", "knowledge", "store", "export"},
