@@ -23,7 +23,17 @@ from spsreg.knowledge.drugs import DrugClass
 from spsreg.knowledge.errors import UnknownDrugError
 from spsreg.knowledge.pack import KnowledgePack
 
-__all__ = ["DoseEra", "daily_amount", "daily_diazepam_equivalent_mg", "daily_dose_mg", "dose_eras"]
+__all__ = [
+    "CourseSpan",
+    "DoseEra",
+    "EraSpan",
+    "course_span",
+    "daily_amount",
+    "daily_diazepam_equivalent_mg",
+    "daily_dose_mg",
+    "dose_eras",
+    "era_spans",
+]
 
 
 def daily_amount(course: MedicationCourse) -> tuple[float, DoseUnit] | None:
@@ -134,49 +144,78 @@ def dose_eras(
     return eras
 
 
-_Amount = tuple[float, DoseUnit] | None
+@dataclass(frozen=True, slots=True)
+class CourseSpan:
+    """What era-building needs of a course: when it ran and how much a day (None: not fixed)."""
+
+    course_id: str
+    start: date
+    stop: date | None  # first day no longer taken; None: ongoing
+    daily: float | None  # mg for masses, else in ``unit``
+    unit: DoseUnit | None
 
 
-def _route_eras(drug_id: str, route: Route, courses: list[MedicationCourse]) -> list[DoseEra]:
-    boundaries = sorted(
-        {c.start_date for c in courses} | {c.stop_date for c in courses if c.stop_date is not None}
-    )
-    eras: list[DoseEra] = []
+@dataclass(frozen=True, slots=True)
+class EraSpan:
+    """A maximal period at one daily dose, built from course spans of one drug and route."""
+
+    start: date
+    stop: date | None
+    daily: float | None
+    unit: DoseUnit | None
+    course_ids: tuple[str, ...]
+
+
+def era_spans(spans: Iterable[CourseSpan]) -> list[EraSpan]:
+    """Dose eras of the courses of ONE drug by ONE route, ordered by start.
+
+    The one era algorithm of spsreg (the monitoring timeline uses it too): overlapping courses
+    add up, consecutive periods at the same daily dose join, a gap ends an era, and a period
+    whose dose cannot be added up (as needed, or units that do not add) has ``daily`` None.
+    """
+    spans = list(spans)
+    boundaries = sorted({s.start for s in spans} | {s.stop for s in spans if s.stop is not None})
+    eras: list[EraSpan] = []
     for index, start in enumerate(boundaries):
         stop = boundaries[index + 1] if index + 1 < len(boundaries) else None
-        active = [c for c in courses if c.is_active_on(start)]
+        active = [s for s in spans if s.start <= start and (s.stop is None or start < s.stop)]
         if not active:
             continue
-        amount = _summed_amount(active)
-        ids = tuple(c.id for c in active)
+        daily, unit = _summed(active)
+        ids = tuple(s.course_id for s in active)
         previous = eras[-1] if eras else None
         if (
             previous is not None
-            and previous.stop_date == start
-            and amount is not None
-            and _same_amount(amount, previous)
+            and previous.stop == start
+            and daily is not None
+            and previous.daily is not None
+            and previous.unit is unit
+            and math.isclose(previous.daily, daily, rel_tol=1e-9, abs_tol=1e-12)
         ):
-            merged_ids = previous.course_ids + tuple(i for i in ids if i not in previous.course_ids)
-            eras[-1] = DoseEra(drug_id, route, previous.start_date, stop, *amount, merged_ids)
+            merged = previous.course_ids + tuple(i for i in ids if i not in previous.course_ids)
+            eras[-1] = EraSpan(previous.start, stop, previous.daily, unit, merged)
         else:
-            value, unit = amount if amount is not None else (None, None)
-            eras.append(DoseEra(drug_id, route, start, stop, value, unit, ids))
+            eras.append(EraSpan(start, stop, daily, unit, ids))
     return eras
 
 
-def _summed_amount(active: list[MedicationCourse]) -> _Amount:
-    amounts = [daily_amount(course) for course in active]
-    if any(a is None for a in amounts):
-        return None
-    units = {a[1] for a in amounts if a is not None}
+def _summed(active: list[CourseSpan]) -> tuple[float | None, DoseUnit | None]:
+    if any(s.daily is None for s in active):
+        return None, None
+    units = {s.unit for s in active}
     if len(units) != 1:
-        return None  # e.g. mg/m2 alongside mg: not addable without body surface area
-    return math.fsum(a[0] for a in amounts if a is not None), units.pop()
+        return None, None  # e.g. mg/m2 alongside mg: not addable without body surface area
+    return math.fsum(s.daily or 0.0 for s in active), units.pop()
 
 
-def _same_amount(amount: tuple[float, DoseUnit], era: DoseEra) -> bool:
-    return (
-        era.daily_dose is not None
-        and era.unit is amount[1]
-        and math.isclose(era.daily_dose, amount[0], rel_tol=1e-9, abs_tol=1e-12)
-    )
+def course_span(course: MedicationCourse) -> CourseSpan:
+    amount = daily_amount(course)
+    daily, unit = amount if amount is not None else (None, None)
+    return CourseSpan(course.id, course.start_date, course.stop_date, daily, unit)
+
+
+def _route_eras(drug_id: str, route: Route, courses: list[MedicationCourse]) -> list[DoseEra]:
+    return [
+        DoseEra(drug_id, route, era.start, era.stop, era.daily, era.unit, era.course_ids)
+        for era in era_spans(course_span(course) for course in courses)
+    ]
