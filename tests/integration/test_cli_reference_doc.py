@@ -153,6 +153,8 @@ def cli_commands() -> dict[str, Any]:
         if subcommands:
             for name, sub in subcommands.items():
                 walk(sub, [*path, name])
+            if getattr(command, "invoke_without_command", False) and path:
+                commands[" ".join(path)] = command  # a group that is a command itself (alerts)
         else:
             commands[" ".join(path)] = command
 
@@ -192,7 +194,7 @@ def test_every_environment_variable_is_described() -> None:
 
 def test_the_documented_examples_follow_their_own_tables() -> None:
     outputs = documented_outputs(doc_text())
-    assert len(outputs) == 9
+    assert len(outputs) == 11
     for kind, (_, example) in outputs.items():
         assert (example["kind"], example["schema_version"]) == (kind, 1)
         assert deviations(example, specification(kind)) == [], kind
@@ -280,6 +282,24 @@ def printed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[dict[str
             "-f",
             "json",
         )
+    on_day = ["--as-of", "2026-10-31"]
+    run("main", "alerts", *on_day, "--format", "json")
+    first, second = (a["id"] for a in documents["alert-worklist"][0]["alerts"][:2])
+    staff = ["--site", "SITE-B", "-f", "json"]
+    run("main", "alerts", "ack", first, "--reason", "reviewed", *on_day, *staff)
+    run(
+        "main",
+        "alerts",
+        "snooze",
+        second,
+        "--until",
+        "2099-01-01",
+        "--reason",
+        "r",
+        *on_day,
+        *staff,
+    )
+    run("main", "alerts", *on_day, "--include-silenced", *staff)
     run("main", "audit", "verify", "--format", "json")
     engine = create_engine_for(f"sqlite:///{work / 'main' / 'spsreg.sqlite3'}")
     try:
@@ -312,6 +332,11 @@ def test_the_variants_cover_the_optional_keys(printed: dict[str, list[dict[str, 
     assert printed["import-report"][0]["problems"], "an import with problems was printed"
     assert [d["ok"] for d in printed["audit-verification"]] == [True, False]
     assert printed["audit-verification"][1]["head"] is None
+    listed, silenced = printed["alert-worklist"]
+    assert listed["alerts"] and all(a["silenced"] is None for a in listed["alerts"])
+    decisions = [a["silenced"]["decision"] for a in silenced["alerts"] if a["silenced"]]
+    assert sorted(decisions) == ["acknowledge", "snooze"]
+    assert [d["decision"] for d in printed["alert-decision"]] == ["acknowledge", "snooze"]
 
 
 def test_a_drifting_output_is_caught() -> None:

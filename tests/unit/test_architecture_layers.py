@@ -19,7 +19,9 @@ ALLOWED: dict[str, set[str]] = {
     # The native CSV layout is defined once, in export, and read back by ingest.
     "export": {"domain", "knowledge", "store"},
     "ingest": {"domain", "knowledge", "store", "export"},
-    "cli": {"domain", "knowledge", "store", "synth", "ingest", "export", "(root)"},
+    # Use cases joining the store and the monitoring engine (which may not import the store).
+    "services": {"domain", "knowledge", "store", "monitoring"},
+    "cli": {"domain", "knowledge", "store", "synth", "ingest", "export", "services", "(root)"},
 }
 
 

@@ -7,7 +7,13 @@ from typing import Annotated
 import typer
 
 from spsreg import __version__
-from spsreg.cli import data_commands, demo_command, patient_commands, registry_commands
+from spsreg.cli import (
+    alerts_commands,
+    data_commands,
+    demo_command,
+    patient_commands,
+    registry_commands,
+)
 
 app = typer.Typer(
     name="spsreg",
@@ -44,3 +50,4 @@ data_commands.register(app)
 demo_command.register(app)
 app.add_typer(patient_commands.patients_app, name="patients")
 app.add_typer(registry_commands.audit_app, name="audit")
+app.add_typer(alerts_commands.alerts_app, name="alerts")

@@ -23,7 +23,7 @@ from spsreg.domain import (
     Site,
     VitalStatus,
 )
-from spsreg.store import acknowledgements
+from spsreg.store import acknowledgements, timeline_rows
 from spsreg.store.audit import AuditAction, AuditEntry, canonical_json, iter_audit_entries
 from spsreg.store.config import create_engine_for, database_url_from_env
 from spsreg.store.edits import (
@@ -46,6 +46,7 @@ from spsreg.store.records import (
 from spsreg.store.save_plan import OnExisting, SaveStatus, plan_save
 from spsreg.store.scope import CROSS_SITE_ROLES, Actor, patient_scope, site_filter
 from spsreg.store.tables import AUDIT_LOG, PATIENT_IDENTIFIERS, PATIENTS, SITES
+from spsreg.store.timeline_rows import PatientTimelineRows
 from spsreg.store.transactions import Clock, read_transaction, utc_now, write_transaction
 
 __all__ = [
@@ -444,6 +445,58 @@ class Registry:
         acknowledgements.require_may_read(actor)
         with read_transaction(self.engine) as connection:
             return acknowledgements.load_acknowledgements(connection, actor, patient_ids)
+
+    # The monitoring rules' view of patients (spsreg.store.timeline_rows)
+
+    def iter_timeline_rows(
+        self,
+        actor: Actor,
+        *,
+        site_id: str | None = None,
+        patient_ids: Collection[str] | None = None,
+        diary_from: date | None = None,
+        diary_to: date | None = None,
+        assessment_scales: Collection[str] | None = None,
+        batch_size: int = 500,
+    ) -> Iterator[list[PatientTimelineRows]]:
+        """What the monitoring rules read about every patient in scope (or only ``patient_ids``),
+        as plain rows, ``batch_size`` patients per batch ordered by patient id; the diary only from
+        ``diary_from`` to ``diary_to``, assessments only of ``assessment_scales`` (None: all). No
+        identifiers are read. Each batch is one query per table in its own short read
+        transaction. Patient ids outside the scope are simply absent."""
+        if batch_size < 1:
+            raise ValueError("batch_size must be at least 1")
+        site = site_filter(actor, site_id)
+        wanted = sorted(set(patient_ids)) if patient_ids is not None else None
+        after: str | None = None
+        offset = 0
+        while True:
+            with read_transaction(self.engine) as connection:
+                if wanted is not None:
+                    chunk = wanted[offset : offset + batch_size]
+                    if not chunk:
+                        return
+                    offset += batch_size
+                    rows = timeline_rows.scoped_patient_rows(
+                        connection, actor, site_id=site, patient_ids=chunk
+                    )
+                else:
+                    rows = timeline_rows.scoped_patient_rows(
+                        connection, actor, site_id=site, after=after, limit=batch_size
+                    )
+                batch = timeline_rows.load_timeline_rows(
+                    connection,
+                    rows,
+                    diary_from=diary_from,
+                    diary_to=diary_to,
+                    assessment_scales=assessment_scales,
+                )
+            if batch:
+                yield batch
+            if wanted is None:
+                if len(rows) < batch_size:
+                    return
+                after = rows[-1][0]
 
 
 def open_registry(

@@ -1,0 +1,263 @@
+"""Monitoring timelines from the store's plain rows (the lean path to the rules).
+
+:meth:`spsreg.store.Registry.iter_timeline_rows` reads only what the rules look at; this module
+turns those rows into :meth:`PatientTimeline.build` arguments exactly as
+:func:`spsreg.monitoring.timeline_from_record` does from a loaded record: the drug class from the
+knowledge pack, the daily amount from the domain's own :func:`~spsreg.domain.exposure.daily_amount`,
+the numeric item responses of each assessment. A test holds the two paths to the same alerts.
+
+The diary is the one table that grows every day, and the rules only look back a bounded number
+of days from the evaluation date. :func:`diary_window` derives that window from the rules and the
+site's settings, so a site that widens a diary window also widens what is loaded.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+from types import MappingProxyType
+
+from spsreg.domain.exposure import daily_amount
+from spsreg.domain.medications import (
+    Dose,
+    DosingSchedule,
+    MedicationCourse,
+    Route,
+    StopReason,
+    TherapyIntent,
+)
+from spsreg.domain.units import DoseUnit
+from spsreg.knowledge.errors import UnknownDrugError
+from spsreg.knowledge.pack import KnowledgePack
+from spsreg.monitoring import PatientTimeline, RuleBook, SiteMonitoringConfig
+from spsreg.monitoring.timeline import (
+    AdministrationView,
+    AssessmentView,
+    ComorbidityView,
+    CourseView,
+    DiaryDay,
+    LabView,
+    PumpView,
+    RefillView,
+)
+from spsreg.store.timeline_rows import AssessmentRow, CourseRow, PatientTimelineRows
+
+__all__ = [
+    "ASSESSMENT_READERS",
+    "DIARY_LOOKBACK_WINDOWS",
+    "AssessmentNeeds",
+    "TimelineBuilder",
+    "assessment_needs",
+    "diary_window",
+]
+
+DIARY_LOOKBACK_WINDOWS: Mapping[str, int] = MappingProxyType(
+    {"diary_sedation": 1, "rising_falls": 2}
+)
+"""Rule kind -> how many of its ``window_days`` it reads back from the evaluation date.
+
+``diary_sedation`` reads one window; ``rising_falls`` compares the recent window with the one
+before it (its rules that compare visits instead have no window and read no diary). A test checks
+that every kind that reads the diary is listed here.
+"""
+
+
+ASSESSMENT_READERS: Mapping[str, bool] = MappingProxyType(
+    {"assessment_gap": False, "rising_falls": True}
+)
+"""Rule kind -> whether it reads item responses (True) or only when a scale was recorded.
+
+Each rule of these kinds names its scale (``scale_id``) and, when it reads a response, the item
+(``item_id``). A test checks that every kind that reads assessments is listed here.
+"""
+
+
+@dataclass(frozen=True)
+class AssessmentNeeds:
+    """The scales whose assessments the enabled rules read, and those whose responses they read.
+
+    Visits carry many scales (several a visit, for years), and decoding every stored response
+    document is the largest cost of a registry-wide evaluation; the rules read a few scales.
+    """
+
+    scales: frozenset[str]
+    responses_of: frozenset[str]
+
+
+def assessment_needs(rules: RuleBook, config: SiteMonitoringConfig | None) -> AssessmentNeeds:
+    disabled = config.disabled_rules if config is not None else frozenset()
+    scales: set[str] = set()
+    responses_of: set[str] = set()
+    for rule in rules.rules.rules:
+        reads_responses = ASSESSMENT_READERS.get(rule.kind)
+        scale_id = getattr(rule.parameters, "scale_id", None)
+        if reads_responses is None or rule.id in disabled or scale_id is None:
+            continue
+        scales.add(scale_id)
+        if reads_responses and getattr(rule.parameters, "item_id", None) is not None:
+            responses_of.add(scale_id)
+    return AssessmentNeeds(frozenset(scales), frozenset(responses_of))
+
+
+def diary_window(
+    rules: RuleBook, config: SiteMonitoringConfig | None, as_of: date
+) -> tuple[date, date] | None:
+    """The first and last diary days any enabled rule reads on ``as_of``; None when no enabled
+    rule reads the diary (then no diary row is needed at all)."""
+    config = config if config is not None else SiteMonitoringConfig()
+    days = 0
+    for rule in rules.rules.rules:
+        windows = DIARY_LOOKBACK_WINDOWS.get(rule.kind)
+        if windows is None or rule.id in config.disabled_rules:
+            continue
+        declared = rule.settings.get("window_days")
+        if declared is None:  # a kind reads the diary only with a window (rising falls at visits)
+            continue
+        window = config.settings.get(rule.id, {}).get("window_days", declared.default)
+        days = max(days, windows * int(window))
+    if days == 0:
+        return None
+    return as_of - timedelta(days=days - 1), as_of
+
+
+class TimelineBuilder:
+    """Builds timelines from rows, remembering each drug's class from the knowledge pack."""
+
+    def __init__(self, pack: KnowledgePack, responses_of: Collection[str] | None = None) -> None:
+        """``responses_of``: the scales whose responses are decoded (None: every scale); the
+        others get no responses (the rules only ask whether and when they were recorded)."""
+        self._pack = pack
+        self._responses_of = None if responses_of is None else frozenset(responses_of)
+        self._classes: dict[str, str | None] = {}
+        self._amounts: dict[tuple[object, ...], tuple[float, DoseUnit] | None] = {}
+
+    def _drug_class(self, drug_id: str) -> str | None:
+        if drug_id not in self._classes:
+            try:
+                self._classes[drug_id] = self._pack.drug(drug_id).drug_class.value
+            except UnknownDrugError:
+                self._classes[drug_id] = None
+        return self._classes[drug_id]
+
+    def _daily_amount(self, row: CourseRow) -> tuple[float, DoseUnit] | None:
+        """The domain's own daily amount of the course's regimen, computed once per regimen
+        (a registry repeats the same few regimens thousands of times)."""
+        regimen = (
+            row.schedule,
+            row.dose_value,
+            row.dose_unit,
+            row.times_per_period,
+            row.period_days,
+            row.weight_kg,
+        )
+        if regimen not in self._amounts:
+            # The stored row was validated when it was saved: construct without validating
+            # again, and let the domain compute the amount as it does for a loaded record.
+            course = MedicationCourse.model_construct(
+                id=row.id,
+                drug_id=row.drug_id,
+                route=Route(row.route),
+                intent=TherapyIntent(row.intent),
+                schedule=DosingSchedule(row.schedule),
+                dose=Dose.model_construct(value=row.dose_value, unit=DoseUnit(row.dose_unit)),
+                times_per_period=row.times_per_period,
+                period_days=row.period_days,
+                course_days=row.course_days,
+                weight_kg=row.weight_kg,
+                start_date=row.start_date,
+                stop_date=row.stop_date,
+                stop_reason=None if row.stop_reason is None else StopReason(row.stop_reason),
+                previous_course_id=row.previous_course_id,
+            )
+            self._amounts[regimen] = daily_amount(course)
+        return self._amounts[regimen]
+
+    def _course(self, row: CourseRow) -> CourseView:
+        amount = self._daily_amount(row)
+        return CourseView(
+            id=row.id,
+            drug_id=row.drug_id,
+            drug_class=self._drug_class(row.drug_id),
+            route=Route(row.route),
+            schedule=DosingSchedule(row.schedule),
+            start=row.start_date,
+            stop=row.stop_date,
+            daily_amount=amount[0] if amount is not None else None,
+            unit=amount[1] if amount is not None else None,
+            period_days=row.period_days,
+        )
+
+    def _responses(self, assessment: AssessmentRow) -> dict[str, float]:
+        """The numeric item responses, as :func:`timeline_from_record` keeps them."""
+        if self._responses_of is not None and assessment.scale_id not in self._responses_of:
+            return {}
+        responses: dict[str, object] = json.loads(assessment.responses_json)
+        return {
+            item: float(value)
+            for item, value in responses.items()
+            if isinstance(value, int | float) and not isinstance(value, bool)
+        }
+
+    def build(self, rows: PatientTimelineRows) -> PatientTimeline:
+        drug_of_course = {course.id: course.drug_id for course in rows.courses}
+        return PatientTimeline.build(
+            patient_id=rows.patient_id,
+            site_id=rows.site_id,
+            birth_year_month=rows.birth_year_month,
+            date_of_death=rows.date_of_death,
+            first_contact_date=rows.first_contact_date,
+            visit_dates=rows.visit_dates,
+            courses=[self._course(course) for course in rows.courses],
+            administrations=(
+                AdministrationView(
+                    course_id=given.course_id,
+                    drug_id=drug_of_course[given.course_id],
+                    given_on=given.given_on,
+                    cycle_start=given.given_on - timedelta(days=(given.day_of_cycle or 1) - 1),
+                )
+                for given in rows.administrations
+            ),
+            labs=(
+                LabView(
+                    analyte=lab.analyte,
+                    collected_on=lab.collected_on,
+                    value=lab.value,
+                    unit=lab.unit,
+                    qualitative=lab.qualitative,
+                )
+                for lab in rows.labs
+            ),
+            assessments=(
+                AssessmentView(
+                    scale_id=assessment.scale_id,
+                    visit_date=assessment.visit_date,
+                    responses=self._responses(assessment),
+                )
+                for assessment in rows.assessments
+            ),
+            pumps=(
+                PumpView(
+                    id=pump.id,
+                    implanted_on=pump.implanted_on,
+                    removed_on=pump.removed_on,
+                    reservoir_volume_ml=pump.reservoir_volume_ml,
+                    refills=tuple(
+                        RefillView(
+                            refilled_on=refill.refilled_on,
+                            volume_ml=refill.volume_ml,
+                            concentration_mcg_per_ml=refill.concentration_mcg_per_ml,
+                            daily_dose_mcg=refill.daily_dose_mcg,
+                            alarm_date=refill.alarm_date,
+                        )
+                        for refill in sorted(pump.refills, key=lambda r: r.refilled_on)
+                    ),
+                )
+                for pump in rows.pumps
+            ),
+            comorbidities=(
+                ComorbidityView(c.kind, c.diagnosed_on, c.resolved_on) for c in rows.comorbidities
+            ),
+            diary=(DiaryDay(e.entry_date, e.sedation, e.falls) for e in rows.diary),
+        )

@@ -1,0 +1,327 @@
+"""What the monitoring rules read about each patient, as plain rows (the lean loader).
+
+Evaluating the rules for a whole registry must not build full, validated ``PatientRecord`` objects
+(about 40 patients a second): the rules read a few columns of a few tables. This module reads
+exactly those columns, one query per table per batch of patients, within the actor's scope, and
+returns plain named tuples grouped per patient. Identifiers, consents, procedures, adverse events
+and free text are never read. Turning the rows into a monitoring timeline is the job of the layer
+above (``spsreg.services``): the store does not know the monitoring package.
+
+Rows come back in the order the whole-record loader uses (patient, then ``position``), so a
+timeline built from them equals the one built from the loaded record. The diary, by far the
+largest table, can be limited to a window of days (``diary_from`` .. ``diary_to``): the rules only
+look back a bounded number of days from the evaluation date.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, NamedTuple
+
+from sqlalchemy import Connection, Select, Text, cast, select
+
+from spsreg.store.scope import Actor, patient_scope
+from spsreg.store.tables import (
+    ADMINISTRATIONS,
+    ASSESSMENTS,
+    COMORBIDITIES,
+    DIARY_ENTRIES,
+    ITB_PUMP_REFILLS,
+    ITB_PUMPS,
+    LAB_RESULTS,
+    MEDICATION_COURSES,
+    PATIENTS,
+    VISITS,
+)
+
+__all__ = [
+    "AdministrationRow",
+    "AssessmentRow",
+    "ComorbidityRow",
+    "CourseRow",
+    "DiaryRow",
+    "LabRow",
+    "PatientTimelineRows",
+    "PumpRow",
+    "RefillRow",
+    "load_timeline_rows",
+    "scoped_patient_rows",
+]
+
+
+class CourseRow(NamedTuple):
+    id: str
+    drug_id: str
+    route: str
+    intent: str
+    schedule: str
+    dose_value: float
+    dose_unit: str
+    times_per_period: int | None
+    period_days: int | None
+    course_days: int | None
+    weight_kg: float | None
+    start_date: date
+    stop_date: date | None
+    stop_reason: str | None
+    previous_course_id: str | None
+
+
+class AdministrationRow(NamedTuple):
+    course_id: str
+    given_on: date
+    day_of_cycle: int | None
+
+
+class LabRow(NamedTuple):
+    analyte: str
+    collected_on: date
+    value: float | None
+    unit: str | None
+    qualitative: str | None
+
+
+class AssessmentRow(NamedTuple):
+    """One scale at one visit; the responses as the stored JSON text, decoded only if needed."""
+
+    scale_id: str
+    visit_date: date
+    responses_json: str
+
+
+class RefillRow(NamedTuple):
+    refilled_on: date
+    volume_ml: float
+    concentration_mcg_per_ml: float
+    daily_dose_mcg: float
+    alarm_date: date | None
+
+
+class PumpRow(NamedTuple):
+    id: str
+    implanted_on: date
+    removed_on: date | None
+    reservoir_volume_ml: float
+    refills: tuple[RefillRow, ...]
+
+
+class ComorbidityRow(NamedTuple):
+    kind: str
+    diagnosed_on: date | None
+    resolved_on: date | None
+
+
+class DiaryRow(NamedTuple):
+    entry_date: date
+    sedation: int | None
+    falls: int | None
+
+
+@dataclass
+class PatientTimelineRows:
+    """One patient's rows for the monitoring rules, each section in record order."""
+
+    patient_id: str
+    site_id: str
+    birth_year_month: str
+    date_of_death: date | None
+    first_contact_date: date | None
+    visit_dates: list[date] = field(default_factory=list)
+    courses: list[CourseRow] = field(default_factory=list)
+    administrations: list[AdministrationRow] = field(default_factory=list)
+    labs: list[LabRow] = field(default_factory=list)
+    assessments: list[AssessmentRow] = field(default_factory=list)
+    pumps: list[PumpRow] = field(default_factory=list)
+    comorbidities: list[ComorbidityRow] = field(default_factory=list)
+    diary: list[DiaryRow] = field(default_factory=list)
+
+
+_PATIENT_COLUMNS = (
+    PATIENTS.c.id,
+    PATIENTS.c.site_id,
+    PATIENTS.c.birth_year_month,
+    PATIENTS.c.date_of_death,
+    PATIENTS.c.first_contact_date,
+)
+
+
+def scoped_patient_rows(
+    connection: Connection,
+    actor: Actor,
+    *,
+    site_id: str | None,
+    after: str | None = None,
+    limit: int | None = None,
+    patient_ids: Sequence[str] | None = None,
+) -> list[tuple[Any, ...]]:
+    """Patient rows in scope ordered by id: those after the id ``after`` (keyset pagination, at
+    most ``limit``), optionally of one site and among ``patient_ids`` only."""
+    query = select(*_PATIENT_COLUMNS).where(patient_scope(actor))
+    if site_id is not None:
+        query = query.where(PATIENTS.c.site_id == site_id)
+    if after is not None:
+        query = query.where(PATIENTS.c.id > after)
+    if patient_ids is not None:
+        query = query.where(PATIENTS.c.id.in_(list(patient_ids)))
+    query = query.order_by(PATIENTS.c.id)
+    if limit is not None:
+        query = query.limit(limit)
+    return [tuple(row) for row in connection.execute(query)]
+
+
+def load_timeline_rows(
+    connection: Connection,
+    patient_rows: Sequence[tuple[Any, ...]],
+    *,
+    diary_from: date | None = None,
+    diary_to: date | None = None,
+    assessment_scales: Collection[str] | None = None,
+) -> list[PatientTimelineRows]:
+    """The rows of a batch of patients (rows of :func:`scoped_patient_rows`), one query per
+    table; diary entries only from ``diary_from`` to ``diary_to`` inclusive (None: unbounded);
+    assessments only of the scales in ``assessment_scales`` (None: every scale)."""
+    if not patient_rows:
+        return []
+    by_id = {row[0]: PatientTimelineRows(*row) for row in patient_rows}
+    ids = list(by_id)
+
+    def rows(query: Select[Any]) -> Iterator[Any]:
+        return iter(connection.execute(query))
+
+    for patient_id, visit_date in rows(
+        _ordered(select(VISITS.c.patient_id, VISITS.c.visit_date), VISITS, ids)
+    ):
+        by_id[patient_id].visit_dates.append(visit_date)
+    course = MEDICATION_COURSES.c
+    for patient_id, *values in rows(
+        _ordered(
+            select(
+                course.patient_id,
+                course.id,
+                course.drug_id,
+                course.route,
+                course.intent,
+                course.schedule,
+                course.dose_value,
+                course.dose_unit,
+                course.times_per_period,
+                course.period_days,
+                course.course_days,
+                course.weight_kg,
+                course.start_date,
+                course.stop_date,
+                course.stop_reason,
+                course.previous_course_id,
+            ),
+            MEDICATION_COURSES,
+            ids,
+        )
+    ):
+        by_id[patient_id].courses.append(CourseRow(*values))
+    given = ADMINISTRATIONS.c
+    for patient_id, *values in rows(
+        _ordered(
+            select(given.patient_id, given.course_id, given.given_on, given.day_of_cycle),
+            ADMINISTRATIONS,
+            ids,
+        )
+    ):
+        by_id[patient_id].administrations.append(AdministrationRow(*values))
+    lab = LAB_RESULTS.c
+    for patient_id, *values in rows(
+        _ordered(
+            select(
+                lab.patient_id, lab.analyte, lab.collected_on, lab.value, lab.unit, lab.qualitative
+            ),
+            LAB_RESULTS,
+            ids,
+        )
+    ):
+        by_id[patient_id].labs.append(LabRow(*values))
+    assessment, visit = ASSESSMENTS.c, VISITS.c
+    if assessment_scales is None or assessment_scales:
+        # The responses as text: decoding thousands of JSON documents nobody reads is the
+        # single largest cost of a registry-wide evaluation.
+        responses = cast(assessment.responses, Text)
+        query = (
+            select(assessment.patient_id, assessment.scale_id, visit.visit_date, responses)
+            .join_from(ASSESSMENTS, VISITS, assessment.visit_id == visit.id)
+            .where(assessment.patient_id.in_(ids))
+        )
+        if assessment_scales is not None:
+            query = query.where(assessment.scale_id.in_(sorted(assessment_scales)))
+        for patient_id, *values in rows(
+            query.order_by(
+                assessment.patient_id, visit.position, assessment.position, assessment.id
+            )
+        ):
+            by_id[patient_id].assessments.append(AssessmentRow(*values))
+    refill = ITB_PUMP_REFILLS.c
+    refills: dict[str, list[RefillRow]] = defaultdict(list)
+    for pump_id, *values in rows(
+        select(
+            refill.pump_id,
+            refill.refilled_on,
+            refill.volume_ml,
+            refill.concentration_mcg_per_ml,
+            refill.daily_dose_mcg,
+            refill.alarm_date,
+        )
+        .where(refill.patient_id.in_(ids))
+        .order_by(refill.pump_id, refill.position, refill.id)
+    ):
+        refills[pump_id].append(RefillRow(*values))
+    pump = ITB_PUMPS.c
+    for patient_id, pump_id, implanted_on, removed_on, reservoir_ml in rows(
+        _ordered(
+            select(
+                pump.patient_id,
+                pump.id,
+                pump.implanted_on,
+                pump.removed_on,
+                pump.reservoir_volume_ml,
+            ),
+            ITB_PUMPS,
+            ids,
+        )
+    ):
+        by_id[patient_id].pumps.append(
+            PumpRow(
+                pump_id, implanted_on, removed_on, reservoir_ml, tuple(refills.get(pump_id, ()))
+            )
+        )
+    comorbidity = COMORBIDITIES.c
+    for patient_id, *values in rows(
+        _ordered(
+            select(
+                comorbidity.patient_id,
+                comorbidity.kind,
+                comorbidity.diagnosed_on,
+                comorbidity.resolved_on,
+            ),
+            COMORBIDITIES,
+            ids,
+        )
+    ):
+        by_id[patient_id].comorbidities.append(ComorbidityRow(*values))
+    diary = DIARY_ENTRIES.c
+    query = select(diary.patient_id, diary.entry_date, diary.sedation, diary.falls).where(
+        diary.patient_id.in_(ids)
+    )
+    if diary_from is not None:
+        query = query.where(diary.entry_date >= diary_from)
+    if diary_to is not None:
+        query = query.where(diary.entry_date <= diary_to)
+    for patient_id, *values in rows(query.order_by(diary.patient_id, diary.entry_date)):
+        by_id[patient_id].diary.append(DiaryRow(*values))
+    return list(by_id.values())
+
+
+def _ordered(query: Select[Any], table: Any, ids: list[str]) -> Select[Any]:
+    """``query`` limited to the batch's patients, in record order (patient, position, id)."""
+    return query.where(table.c.patient_id.in_(ids)).order_by(
+        table.c.patient_id, table.c.position, table.c.id
+    )
