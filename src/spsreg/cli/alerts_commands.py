@@ -131,10 +131,12 @@ def _print_worklist(listed: Worklist, site: str | None, output_format: OutputFor
             e["severity"],
             e["patient"],
             "" if e["due"] is None else str(e["due"]),
-            escape(f"{e['title']}: {e['message']}{note}"),
+            escape(f"{e['title']}{note}"),
         )
     lines = [
-        f"{len(entries)} alerts for {listed.patients_evaluated} patients evaluated on {listed.as_of}."
+        f"{len(entries)} alerts for {listed.patients_evaluated} patients evaluated on {listed.as_of}.",
+        "Message, rationale, suggested action and sources of each alert: add --format json "
+        "(or --patient P to narrow the list).",
     ]
     if listed.silenced_hidden:
         lines.append(

@@ -72,6 +72,9 @@ def demo(
         if examples
         else "",
         "  uv run spsreg stats --format json",
+        f"  uv run spsreg alerts --site {examples[0].site_id} --as-of {config.end_date}"
+        if examples
+        else "",
         "  uv run spsreg audit verify",
         "  uv run spsreg export --format csv --out var/demo-export",
     ]
