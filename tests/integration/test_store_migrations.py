@@ -10,7 +10,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Engine, inspect, select
 
 from spsreg.store import create_engine_for, migrate
-from spsreg.store.migrate import alembic_config, schema_status
+from spsreg.store.migrate import SCHEMA_HEAD, alembic_config, packaged_head, schema_status
 from spsreg.store.tables import SCHEMA_INFO, metadata
 
 
@@ -65,3 +65,7 @@ def test_schema_status_tells_a_new_database_from_a_current_one(tmp_path: Path) -
 
 def test_schema_status_of_the_test_databases(engine: Engine) -> None:
     assert schema_status(engine).current == "0002"
+
+
+def test_the_declared_schema_head_is_the_newest_packaged_migration() -> None:
+    assert packaged_head() == SCHEMA_HEAD
