@@ -7,7 +7,9 @@ no class (no class rule applies to it).
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Sequence
+from datetime import date, timedelta
+from typing import Protocol
 
 from spsreg.domain.exposure import daily_amount
 from spsreg.domain.record import PatientRecord
@@ -25,7 +27,54 @@ from spsreg.monitoring.timeline import (
     RefillView,
 )
 
-__all__ = ["timeline_from_record"]
+__all__ = ["pump_view", "timeline_from_record"]
+
+
+class _Refill(Protocol):
+    @property
+    def refilled_on(self) -> date: ...
+    @property
+    def volume_ml(self) -> float: ...
+    @property
+    def concentration_mcg_per_ml(self) -> float: ...
+    @property
+    def daily_dose_mcg(self) -> float: ...
+    @property
+    def alarm_date(self) -> date | None: ...
+
+
+class _Pump(Protocol):
+    @property
+    def id(self) -> str: ...
+    @property
+    def implanted_on(self) -> date: ...
+    @property
+    def removed_on(self) -> date | None: ...
+    @property
+    def reservoir_volume_ml(self) -> float: ...
+    @property
+    def refills(self) -> Sequence[_Refill]: ...
+
+
+def pump_view(pump: _Pump) -> PumpView:
+    """The timeline's view of a pump and its refills (in date order), from a domain pump or from
+    database rows with the same fields."""
+    return PumpView(
+        id=pump.id,
+        implanted_on=pump.implanted_on,
+        removed_on=pump.removed_on,
+        reservoir_volume_ml=pump.reservoir_volume_ml,
+        refills=tuple(
+            RefillView(
+                refilled_on=refill.refilled_on,
+                volume_ml=refill.volume_ml,
+                concentration_mcg_per_ml=refill.concentration_mcg_per_ml,
+                daily_dose_mcg=refill.daily_dose_mcg,
+                alarm_date=refill.alarm_date,
+            )
+            for refill in sorted(pump.refills, key=lambda r: r.refilled_on)
+        ),
+    )
 
 
 def timeline_from_record(
@@ -98,25 +147,7 @@ def timeline_from_record(
             for visit in record.visits
             for assessment in visit.assessments
         ),
-        pumps=(
-            PumpView(
-                id=pump.id,
-                implanted_on=pump.implanted_on,
-                removed_on=pump.removed_on,
-                reservoir_volume_ml=pump.reservoir_volume_ml,
-                refills=tuple(
-                    RefillView(
-                        refilled_on=refill.refilled_on,
-                        volume_ml=refill.volume_ml,
-                        concentration_mcg_per_ml=refill.concentration_mcg_per_ml,
-                        daily_dose_mcg=refill.daily_dose_mcg,
-                        alarm_date=refill.alarm_date,
-                    )
-                    for refill in sorted(pump.refills, key=lambda r: r.refilled_on)
-                ),
-            )
-            for pump in record.pumps
-        ),
+        pumps=(pump_view(pump) for pump in record.pumps),
         comorbidities=(
             ComorbidityView(c.kind.value, c.diagnosed_on, c.resolved_on)
             for c in record.comorbidities

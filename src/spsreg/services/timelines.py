@@ -32,6 +32,7 @@ from spsreg.domain.units import DoseUnit
 from spsreg.knowledge.errors import UnknownDrugError
 from spsreg.knowledge.pack import KnowledgePack
 from spsreg.monitoring import PatientTimeline, RuleBook, SiteMonitoringConfig
+from spsreg.monitoring.from_record import pump_view
 from spsreg.monitoring.timeline import (
     AdministrationView,
     AssessmentView,
@@ -39,8 +40,6 @@ from spsreg.monitoring.timeline import (
     CourseView,
     DiaryDay,
     LabView,
-    PumpView,
-    RefillView,
 )
 from spsreg.store.timeline_rows import AssessmentRow, CourseRow, PatientTimelineRows
 
@@ -237,25 +236,7 @@ class TimelineBuilder:
                 )
                 for assessment in rows.assessments
             ),
-            pumps=(
-                PumpView(
-                    id=pump.id,
-                    implanted_on=pump.implanted_on,
-                    removed_on=pump.removed_on,
-                    reservoir_volume_ml=pump.reservoir_volume_ml,
-                    refills=tuple(
-                        RefillView(
-                            refilled_on=refill.refilled_on,
-                            volume_ml=refill.volume_ml,
-                            concentration_mcg_per_ml=refill.concentration_mcg_per_ml,
-                            daily_dose_mcg=refill.daily_dose_mcg,
-                            alarm_date=refill.alarm_date,
-                        )
-                        for refill in sorted(pump.refills, key=lambda r: r.refilled_on)
-                    ),
-                )
-                for pump in rows.pumps
-            ),
+            pumps=(pump_view(pump) for pump in rows.pumps),
             comorbidities=(
                 ComorbidityView(c.kind, c.diagnosed_on, c.resolved_on) for c in rows.comorbidities
             ),
