@@ -27,7 +27,27 @@ from spsreg.monitoring.timeline import (
     RefillView,
 )
 
-__all__ = ["pump_view", "timeline_from_record"]
+__all__ = ["administration_view", "pump_view", "timeline_from_record"]
+
+
+class _Given(Protocol):
+    @property
+    def course_id(self) -> str: ...
+    @property
+    def given_on(self) -> date: ...
+    @property
+    def day_of_cycle(self) -> int | None: ...
+
+
+def administration_view(given: _Given, drug_id: str) -> AdministrationView:
+    """The timeline's view of one given dose; its cycle starts ``day_of_cycle - 1`` days earlier
+    (day 1 when the day is not recorded)."""
+    return AdministrationView(
+        course_id=given.course_id,
+        drug_id=drug_id,
+        given_on=given.given_on,
+        cycle_start=given.given_on - timedelta(days=(given.day_of_cycle or 1) - 1),
+    )
 
 
 class _Refill(Protocol):
@@ -116,12 +136,7 @@ def timeline_from_record(
         visit_dates=(visit.visit_date for visit in record.visits),
         courses=courses,
         administrations=(
-            AdministrationView(
-                course_id=given.course_id,
-                drug_id=drug_of_course[given.course_id],
-                given_on=given.given_on,
-                cycle_start=given.given_on - timedelta(days=(given.day_of_cycle or 1) - 1),
-            )
+            administration_view(given, drug_of_course[given.course_id])
             for given in record.administrations
         ),
         labs=(

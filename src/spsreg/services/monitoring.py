@@ -86,7 +86,7 @@ class AlertLookupError(LookupError):
 
 
 class UnknownAlertError(AlertLookupError):
-    pass
+    """No alert in scope on that date has this id."""
 
 
 class AmbiguousAlertError(AlertLookupError):

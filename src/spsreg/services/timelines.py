@@ -32,9 +32,8 @@ from spsreg.domain.units import DoseUnit
 from spsreg.knowledge.errors import UnknownDrugError
 from spsreg.knowledge.pack import KnowledgePack
 from spsreg.monitoring import PatientTimeline, RuleBook, SiteMonitoringConfig
-from spsreg.monitoring.from_record import pump_view
+from spsreg.monitoring.from_record import administration_view, pump_view
 from spsreg.monitoring.timeline import (
-    AdministrationView,
     AssessmentView,
     ComorbidityView,
     CourseView,
@@ -210,12 +209,7 @@ class TimelineBuilder:
             visit_dates=rows.visit_dates,
             courses=[self._course(course) for course in rows.courses],
             administrations=(
-                AdministrationView(
-                    course_id=given.course_id,
-                    drug_id=drug_of_course[given.course_id],
-                    given_on=given.given_on,
-                    cycle_start=given.given_on - timedelta(days=(given.day_of_cycle or 1) - 1),
-                )
+                administration_view(given, drug_of_course[given.course_id])
                 for given in rows.administrations
             ),
             labs=(
