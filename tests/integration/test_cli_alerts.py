@@ -142,3 +142,20 @@ def test_site_settings_come_from_a_file_or_the_environment(home: Path, tmp_path:
     config.write_text(json.dumps({"settings": {"no_such_rule": {"x": 1}}}), encoding="utf-8")
     result = run("alerts", *ON_DAY, "--config", str(config), code=1)
     assert "no_such_rule" in result.stderr and result.stdout == ""
+
+
+def test_import_with_alerts_lists_what_the_import_created(tmp_path: Path) -> None:
+    source = tmp_path / "cohort.jsonl"
+    cli(tmp_path / "gen")("generate", *COHORT, "--out", str(source))
+    run = cli(tmp_path / "home")
+    run("init")
+    imported = document(
+        run("import", str(source), *ON_DAY, "--alerts", "--summary-format", "json"),
+        "import-report",
+    )
+    listed = alerts(run)
+    assert imported["created"] == 4 and imported["new_alerts"] == listed["alerts"] != []
+    table = run("import", str(source), *ON_DAY, "--alerts").stdout
+    assert "0 new monitoring alerts" in table  # a re-import changes nothing and creates nothing
+    plain = document(run("import", str(source), "--summary-format", "json"), "import-report")
+    assert plain["new_alerts"] is None

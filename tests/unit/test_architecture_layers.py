@@ -20,7 +20,7 @@ ALLOWED: dict[str, set[str]] = {
     "export": {"domain", "knowledge", "store"},
     "ingest": {"domain", "knowledge", "store", "export"},
     # Use cases joining the store and the monitoring engine (which may not import the store).
-    "services": {"domain", "knowledge", "store", "monitoring"},
+    "services": {"domain", "knowledge", "store", "monitoring", "ingest"},
     "cli": {"domain", "knowledge", "store", "synth", "ingest", "export", "services", "(root)"},
 }
 

@@ -33,7 +33,7 @@ from spsreg.services.monitoring import (
 )
 from spsreg.store import Registry, StoreError, Versioned
 
-__all__ = ["alerts_app"]
+__all__ = ["ConfigOption", "alert_entry_document", "alerts_app", "monitoring_config"]
 
 alerts_app = typer.Typer(
     help="The monitoring worklist (most severe first); ack and snooze record decisions.",
@@ -63,7 +63,8 @@ ReasonOption = Annotated[
 ]
 
 
-def _config(path: Path | None) -> SiteMonitoringConfig | None:
+def monitoring_config(path: Path | None) -> SiteMonitoringConfig | None:
+    """The site's monitoring settings from ``--config`` (None: the rules' defaults)."""
     if path is None:
         return None
     try:
@@ -72,7 +73,8 @@ def _config(path: Path | None) -> SiteMonitoringConfig | None:
         raise fail(str(error)) from error
 
 
-def _entry_document(entry: WorklistEntry) -> dict[str, Any]:
+def alert_entry_document(entry: WorklistEntry) -> dict[str, Any]:
+    """One alert in the stable JSON form (docs/cli.md), shared by the worklist and imports."""
     alert, decision = entry.alert, entry.silenced_by
     return {
         "id": entry.alert_id,
@@ -101,7 +103,7 @@ def _entry_document(entry: WorklistEntry) -> dict[str, Any]:
 
 
 def _print_worklist(listed: Worklist, site: str | None, output_format: OutputFormat) -> None:
-    entries = [_entry_document(entry) for entry in listed.entries]
+    entries = [alert_entry_document(entry) for entry in listed.entries]
     document = {
         "as_of": listed.as_of,
         "site": site,
@@ -169,7 +171,7 @@ def alerts_command(
     if context.invoked_subcommand is not None:
         return
     day = day_option(as_of, "--as-of")
-    settings = _config(config)
+    settings = monitoring_config(config)
     with open_cli_registry() as registry:
         try:
             listed = worklist(
@@ -252,7 +254,7 @@ def ack_command(
 ) -> None:
     """Acknowledge an alert: it stays quiet until the data behind it change (audited)."""
     day = day_option(as_of, "--as-of")
-    settings = _config(config)
+    settings = monitoring_config(config)
     with open_cli_registry() as registry:
         entry = _resolve(registry, alert, day, site, user, patient, settings)
         try:
@@ -279,7 +281,7 @@ def snooze_command(
     """Snooze an alert's rule for its patient until a date, whatever the data (audited)."""
     day = day_option(as_of, "--as-of")
     until_day = day_option(until, "--until")
-    settings = _config(config)
+    settings = monitoring_config(config)
     with open_cli_registry() as registry:
         entry = _resolve(registry, alert, day, site, user, patient, settings)
         try:

@@ -15,6 +15,7 @@ from typing import Annotated, Any
 
 import typer
 
+from spsreg.cli.alerts_commands import ConfigOption, alert_entry_document, monitoring_config
 from spsreg.cli.context import (
     SiteOption,
     UserOption,
@@ -29,6 +30,8 @@ from spsreg.export.native_jsonl import write_native_jsonl_file
 from spsreg.export.service import NativeExportFormat, export_native
 from spsreg.ingest.batch import ParsedRecord, ReadResult
 from spsreg.ingest.service import ImportReport, import_native_path, import_records
+from spsreg.services.imports import import_native_with_alerts
+from spsreg.services.monitoring import WorklistEntry
 from spsreg.store import NotFoundError, OnExisting, database_url_from_env
 from spsreg.synth import (
     DEFAULT_END_DATE,
@@ -45,6 +48,7 @@ SummaryFormatOption = Annotated[
     OutputFormat, typer.Option("--summary-format", help="how to print the summary: table or json")
 ]
 MAX_PROBLEMS_SHOWN = 20
+MAX_ALERTS_SHOWN = 50
 
 
 class ImportFormat(StrEnum):
@@ -55,6 +59,18 @@ def register(app: typer.Typer) -> None:
     app.command("generate")(generate)
     app.command("import")(import_command)
     app.command("export")(export_command)
+
+
+def import_report_document(
+    report: ImportReport, new_alerts: tuple[WorklistEntry, ...] | None
+) -> dict[str, Any]:
+    """The ``import-report`` document (docs/cli.md): the report, and the alerts the import
+    created when they were asked for (``--alerts``; null otherwise)."""
+    return report.to_document() | {
+        "new_alerts": None
+        if new_alerts is None
+        else [alert_entry_document(entry) for entry in new_alerts]
+    }
 
 
 def generate_cohort(
@@ -100,7 +116,7 @@ def generate_cohort(
                 )
             document |= {
                 "destination": redacted_url(database_url_from_env()),
-                "import": report.to_document(),
+                "import": import_report_document(report, None),
             }
             document["patients"] = report.created + report.unchanged
             if not report.ok:
@@ -175,6 +191,14 @@ def import_command(
     report_out: Annotated[
         Path | None, typer.Option("--report", help="write the full import report (JSON) here")
     ] = None,
+    alerts: Annotated[
+        bool,
+        typer.Option(
+            "--alerts",
+            help="also list the monitoring alerts the imported patients gained (on --as-of)",
+        ),
+    ] = False,
+    config: ConfigOption = None,
     site: SiteOption = None,
     user: UserOption = None,
     summary_format: SummaryFormatOption = OutputFormat.TABLE,
@@ -182,20 +206,35 @@ def import_command(
     """Import patient records; each patient is imported whole or not at all (exit 2 if any was rejected)."""
     check_date = day_option(as_of, "--as-of")
     actor = actor_for(site, user)
+    settings = monitoring_config(config) if alerts else None
+    new_alerts: tuple[WorklistEntry, ...] | None = None
     with open_cli_registry() as registry, progress_bar("Importing patients", None) as advance:
         try:
-            report = import_native_path(
-                registry,
-                actor,
-                path,
-                as_of=check_date,
-                on_existing=on_existing,
-                strict=strict,
-                progress=advance,
-            )
+            if alerts:
+                imported = import_native_with_alerts(
+                    registry,
+                    actor,
+                    path,
+                    as_of=check_date,
+                    on_existing=on_existing,
+                    strict=strict,
+                    progress=advance,
+                    config=settings,
+                )
+                report, new_alerts = imported.report, imported.new_alerts
+            else:
+                report = import_native_path(
+                    registry,
+                    actor,
+                    path,
+                    as_of=check_date,
+                    on_existing=on_existing,
+                    strict=strict,
+                    progress=advance,
+                )
         except OSError as error:  # the file or directory cannot be read at all
             raise fail(str(error)) from error
-    document = report.to_document()
+    document = import_report_document(report, new_alerts)
     if report_out is not None:
         report_out.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
     shown = report.problems[:MAX_PROBLEMS_SHOWN]
@@ -208,9 +247,32 @@ def import_command(
                 [[p.file, p.line, p.field, p.reason] for p in shown],
             )
         )
+    if new_alerts:
+        tables.append(
+            render_table(
+                f"New alerts on {check_date} (most severe first; "
+                f"{min(len(new_alerts), MAX_ALERTS_SHOWN)} of {len(new_alerts)})",
+                ["id", "severity", "patient", "due", "alert"],
+                [
+                    [
+                        entry.alert_id,
+                        entry.alert.severity.value,
+                        entry.alert.patient_id,
+                        "" if entry.alert.due is None else str(entry.alert.due),
+                        entry.alert.title,
+                    ]
+                    for entry in new_alerts[:MAX_ALERTS_SHOWN]
+                ],
+            )
+        )
     lines = [
         f"Imported {report.created} new and {report.replaced} replaced patients; {report.unchanged} unchanged; {report.rejected_records} rejected.",
     ]
+    if new_alerts is not None:
+        lines.append(
+            f"{len(new_alerts)} new monitoring alerts on {check_date}"
+            + (" (details: --summary-format json or `spsreg alerts`)." if new_alerts else ".")
+        )
     if strict and not report.ok:
         lines.append("Strict import: nothing was imported because of the problems above.")
     emit(summary_format, "import-report", document, tables=tables, lines=lines)

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from spsreg.domain.patient import Site
+from spsreg.domain.record import PatientRecord
 from spsreg.domain.record_checks import check_patient_record
 from spsreg.ingest.batch import NativeBatch, ParsedRecord, ReadResult
 from spsreg.ingest.errors import WHOLE_LINE, RecordError, loc_from_path
@@ -43,10 +44,20 @@ from spsreg.store import (
 )
 from spsreg.store.scope import CROSS_SITE_ROLES
 
-__all__ = ["ImportReport", "import_native_path", "import_records", "read_native_path"]
+__all__ = [
+    "BeforeSave",
+    "ImportReport",
+    "import_native_path",
+    "import_records",
+    "read_native_path",
+]
 
 Progress = Callable[[int], None]
 """Called with the number of records handled so far."""
+
+BeforeSave = Callable[[PatientRecord], None]
+"""Called with each record that passed its checks, just before the store is asked to save it
+(the monitoring service notes the patient's alerts before the change)."""
 
 
 @dataclass
@@ -63,6 +74,8 @@ class ImportReport:
     rejected_records: int = 0
     problems: list[RecordError] = field(default_factory=list)
     rejected_keys: set[str] = field(default_factory=set, repr=False)
+    saved_patient_ids: list[str] = field(default_factory=list, repr=False)
+    """The patients created or replaced, in the order they were saved."""
 
     @property
     def ok(self) -> bool:
@@ -113,6 +126,7 @@ def import_native_path(
     on_existing: OnExisting = OnExisting.SKIP_IDENTICAL,
     strict: bool = False,
     progress: Progress | None = None,
+    before_save: BeforeSave | None = None,
 ) -> ImportReport:
     """Import a native file or directory (see the module docstring for the semantics)."""
     kind, batch = read_native_path(path)
@@ -129,6 +143,7 @@ def import_native_path(
         as_of=as_of,
         on_existing=on_existing,
         progress=progress,
+        before_save=before_save,
     )
 
 
@@ -143,8 +158,10 @@ def import_records(
     on_existing: OnExisting = OnExisting.SKIP_IDENTICAL,
     progress: Progress | None = None,
     pack: KnowledgePack | None = None,
+    before_save: BeforeSave | None = None,
 ) -> ImportReport:
-    """Check and save records read by ``results`` (a callable, so strict mode can read twice)."""
+    """Check and save records read by ``results`` (a callable, so strict mode can read twice);
+    ``before_save`` sees each checked record just before it is saved."""
     pack = pack if pack is not None else load_knowledge_pack()
     site_problems, new_sites = _plan_sites(registry, actor, sites, report)
     if site_problems:
@@ -168,6 +185,8 @@ def import_records(
         handled += 1
         problems = _record_problems(result, pack, as_of)
         if not problems:
+            if before_save is not None:
+                before_save(result.record)
             problems = _save(registry, actor, result, on_existing, report)
         if problems:
             _reject(report, problems)
@@ -295,8 +314,10 @@ def _save(
         return [RecordError(parsed.file, parsed.line, WHOLE_LINE, str(refused), patient_id)]
     if outcome.status is SaveStatus.CREATED:
         report.created += 1
+        report.saved_patient_ids.append(patient_id)
     elif outcome.status is SaveStatus.REPLACED:
         report.replaced += 1
+        report.saved_patient_ids.append(patient_id)
     else:
         report.unchanged += 1
     return []

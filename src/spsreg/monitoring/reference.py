@@ -50,6 +50,12 @@ alerts = evaluate(timeline, as_of, rules, SiteMonitoringConfig(settings={{...}})
 assessments and the diary once; the rules only read those indexes. A site's rules file (a reviewed
 copy) loads with `load_rule_book(path=...)` under the same checks.
 
+A change evaluates at once: saving one record through the monitoring service
+(`spsreg.services.monitoring.save_with_alerts`, `update_with_alerts`) returns the alerts the change
+created (fingerprints not there before it), and `spsreg import --alerts`
+(`spsreg.services.imports.import_native_with_alerts`) does the same for every patient an import
+created or replaced.
+
 ## The alert
 
 | field | meaning |

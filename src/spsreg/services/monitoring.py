@@ -60,10 +60,12 @@ __all__ = [
     "acknowledge",
     "evaluate_patients",
     "load_site_config",
+    "require_worklist_reader",
     "resolve_alert",
     "save_with_alerts",
     "snooze",
     "update_with_alerts",
+    "with_decisions",
     "worklist",
 ]
 
@@ -239,7 +241,7 @@ def worklist(
         config=config,
         rules=rules,
     )
-    entries = _with_decisions(registry, actor, alerts, as_of, patient_ids)
+    entries = with_decisions(registry, actor, alerts, as_of, patient_ids)
     shown = tuple(e for e in entries if include_silenced or e.silenced_by is None)
     return Worklist(
         as_of=as_of,
@@ -251,13 +253,15 @@ def worklist(
     )
 
 
-def _with_decisions(
+def with_decisions(
     registry: Registry,
     actor: Actor,
     alerts: Sequence[Alert],
     as_of: date,
     patient_ids: Collection[str] | None,
 ) -> list[WorklistEntry]:
+    """``alerts`` as worklist entries, each with the decision that keeps it quiet on ``as_of``
+    (None: shown); decisions are read for ``patient_ids`` only (None: every patient in scope)."""
     if not alerts:
         return []
     decisions: dict[str, list[AlertAcknowledgement]] = {}
@@ -444,4 +448,4 @@ def _new_alerts(
 ) -> tuple[WorklistEntry, ...]:
     after = _patient_alerts(registry, actor, saved.patient_id, as_of, config, rules)
     new = [alert for alert in after if alert.fingerprint not in before]
-    return tuple(_with_decisions(registry, actor, new, as_of, [saved.patient_id]))
+    return tuple(with_decisions(registry, actor, new, as_of, [saved.patient_id]))
