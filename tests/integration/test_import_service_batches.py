@@ -16,11 +16,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, text
 
 from spsreg.domain import PatientRecord, Site
 from spsreg.export.native_csv import write_native_csv
 from spsreg.export.native_jsonl import header_line, record_line
+from spsreg.ingest import service as ingest_service
 from spsreg.ingest.service import ImportReport, import_native_path
 from spsreg.store import Actor, OnExisting, Registry, Role
 from spsreg.store.mapping import MAPPINGS, RecordKind
@@ -425,3 +426,35 @@ def test_progress_counts_the_records_handled(
     import_file(registry, ADMIN, source, strict=strict, progress=seen.append)
 
     assert seen == [1, 2, 3]
+
+
+def planner_statistics_rows(engine: Engine) -> int:
+    """Rows of the database's planner statistics about the patients table."""
+    with engine.connect() as connection:
+        if engine.dialect.name == "sqlite":
+            if not connection.execute(
+                text("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'")
+            ).scalar_one():
+                return 0
+            query = "SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'patients'"
+        else:
+            query = "SELECT count(*) FROM pg_stats WHERE tablename = 'patients'"
+        return int(connection.execute(text(query)).scalar_one())
+
+
+def test_a_bulk_import_refreshes_the_planner_statistics_and_a_small_one_does_not(
+    registry: Registry, engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sites = registry.list_sites(ADMIN)
+    monkeypatch.setattr(ingest_service, "BULK_IMPORT_PATIENTS", 3)
+    refreshed: list[int] = []
+    refresh = registry.refresh_planner_statistics
+    monkeypatch.setattr(
+        registry, "refresh_planner_statistics", lambda: (refreshed.append(1), refresh())[1]
+    )
+    small = write_jsonl(tmp_path / "small.jsonl", sites, [record_line(cohort()[0])])
+    assert import_file(registry, COORDINATOR_A, small).created == 1
+    assert refreshed == []
+    bulk = write_jsonl(tmp_path / "bulk.jsonl", sites, [record_line(r) for r in cohort()[1:4]])
+    assert import_file(registry, COORDINATOR_A, bulk).created == 3
+    assert refreshed == [1] and planner_statistics_rows(engine) > 0

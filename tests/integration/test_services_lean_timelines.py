@@ -25,11 +25,14 @@ from spsreg.services.monitoring import evaluate_patients
 from spsreg.services.timelines import (
     ASSESSMENT_READERS,
     DIARY_LOOKBACK_WINDOWS,
+    LAB_READERS,
     TimelineBuilder,
-    assessment_needs,
+    assessment_reads,
     diary_window,
+    lab_analytes,
 )
 from spsreg.store import Actor, Registry, Role, ScopeError
+from spsreg.store.timeline_rows import AssessmentRead
 from spsreg.synth import CohortConfig, generate_sites, iter_synthetic_patients
 
 COHORT = CohortConfig(patients=60, sites=2, years=3, seed=4242)
@@ -84,40 +87,60 @@ def test_a_sites_wider_diary_windows_and_disabled_rules_are_loaded_for(cohort: R
         assert lean == evaluate_many(RECORD_TIMELINES, as_of, BOOK, config), as_of
 
 
-def test_lean_timelines_equal_the_record_timelines_apart_from_the_diary_window(
+def test_lean_timelines_equal_the_record_timelines_within_what_the_rules_read(
     cohort: Registry,
 ) -> None:
+    """Equal field by field, except where the lean loader reads less: the diary within the
+    window, the labs the rules name, the latest assessments each rule reads, the first visit."""
     as_of = DATES[4]
     first, last = diary_window(BOOK, None, as_of) or (date.min, date.max)
-    needs = assessment_needs(BOOK, None)
-    assert needs.responses_of == {"falls_spasm_frequency"} < needs.scales
-    builder = TimelineBuilder(BOOK.pack, needs.responses_of)
+    reads = assessment_reads(BOOK, None)
+    falls = AssessmentRead("falls_spasm_frequency", 2, "falls_past_4_weeks")
+    assert falls in reads and {r.scale_id for r in reads} == {
+        "falls_spasm_frequency",
+        "heightened_sensitivity",
+        "stiffness_index",
+    }
+    analytes = lab_analytes(BOOK, None)
+    assert {"anti_hbc", "hbsag", "alt", "ast", "creatinine", "glucose"} <= analytes
+    assert not analytes & {"gad65_antibody", "hba1c"}
+    builder = TimelineBuilder(BOOK.pack, {r.scale_id for r in reads if r.item_id})
     lean = {
         rows.patient_id: builder.build(rows)
         for batch in cohort.iter_timeline_rows(
             ADMIN,
             diary_from=first,
             diary_to=last,
-            assessment_scales=needs.scales,
+            lab_analytes=analytes,
+            assessment_reads=reads,
+            assessments_to=as_of,
             batch_size=7,
         )
         for rows in batch
     }
     assert len(lean) == len(RECORDS)
+    partial = {"diary", "assessments", "labs", "lab_dates"}
     for expected in RECORD_TIMELINES:
         loaded = lean[expected.patient_id]
         for field in dataclasses.fields(PatientTimeline):
-            if field.name not in {"diary", "assessments"}:
+            if field.name not in partial:
                 assert getattr(loaded, field.name) == getattr(expected, field.name), field.name
-        # Only the scales the rules read, with responses only where the rules read them.
-        assert set(loaded.assessments) == set(expected.assessments) & needs.scales
-        for scale_id, assessments in loaded.assessments.items():
-            full = expected.assessments[scale_id]
-            assert [a.visit_date for a in assessments] == [a.visit_date for a in full]
-            if scale_id in needs.responses_of:
-                assert assessments == full
-            else:
-                assert all(not a.responses for a in assessments)
+        assert dict(loaded.labs) == {a: r for a, r in expected.labs.items() if a in analytes}
+        for scale_id in {read.scale_id for read in reads}:
+            full = [a for a in expected.assessments.get(scale_id, ()) if a.visit_date <= as_of]
+            keep: set[int] = set()
+            for read in (r for r in reads if r.scale_id == scale_id):
+                holding = [
+                    i
+                    for i, a in enumerate(full)
+                    if read.item_id is None or read.item_id in a.responses
+                ]
+                keep.update(holding[-read.latest :])
+            wanted = [full[i] for i in sorted(keep)]
+            got = list(loaded.assessments.get(scale_id, ()))
+            assert [a.visit_date for a in got] == [a.visit_date for a in wanted], scale_id
+            if scale_id == falls.scale_id:
+                assert got == wanted
         window = expected.diary.window(first, last)
         assert loaded.diary.days == expected.diary.days[window.start : window.stop]
         assert loaded.diary.sedation == expected.diary.sedation[window.start : window.stop]
@@ -140,7 +163,17 @@ def test_every_rule_kind_that_reads_assessments_names_its_scale_and_item() -> No
     reading = {name for name, kind in KINDS.items() if ".assessments" in inspect.getsource(kind)}
     assert reading == set(ASSESSMENT_READERS)
     responses = {name for name, kind in KINDS.items() if ".responses" in inspect.getsource(kind)}
-    assert responses == {kind for kind, reads in ASSESSMENT_READERS.items() if reads}
+    assert responses == {kind for kind, r in ASSESSMENT_READERS.items() if r.reads_item}
+
+
+def test_every_rule_kind_that_reads_labs_is_declared() -> None:
+    """A new kind reading labs must be declared, or the lean loader would not load its analytes."""
+    reading = {
+        name
+        for name, kind in KINDS.items()
+        if any(word in inspect.getsource(kind) for word in (".labs", "lab_dates", "_lab_"))
+    }
+    assert reading == set(LAB_READERS)
 
 
 def test_every_rule_kind_that_reads_the_diary_declares_its_lookback() -> None:

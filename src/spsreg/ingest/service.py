@@ -55,6 +55,10 @@ __all__ = [
 Progress = Callable[[int], None]
 """Called with the number of records handled so far."""
 
+BULK_IMPORT_PATIENTS = 100
+"""An import storing at least this many patients refreshes the query-planner statistics (a few
+seconds on a large registry, so not after every small import)."""
+
 BeforeSave = Callable[[PatientRecord], None]
 """Called with each record that passed its checks, just before the store is asked to save it
 (the monitoring service notes the patient's alerts before the change)."""
@@ -192,6 +196,8 @@ def import_records(
             _reject(report, problems)
         if progress is not None:
             progress(handled)
+    if report.imported >= BULK_IMPORT_PATIENTS:
+        registry.refresh_planner_statistics()  # keep the query plans good after bulk changes
     return report
 
 

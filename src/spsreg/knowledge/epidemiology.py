@@ -12,10 +12,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from spsreg.knowledge.citation import Citation
+from spsreg.knowledge.loader import load_yaml
 
 __all__ = [
     "DEFAULT_EPIDEMIOLOGY_PATH",
@@ -162,7 +162,7 @@ def parse_epidemiology(document: dict[str, Any]) -> Epidemiology:
 def load_epidemiology(path: Path = DEFAULT_EPIDEMIOLOGY_PATH) -> Epidemiology:
     """Read and validate the epidemiology file (cached: the file is package data, not user input)."""
     with path.open(encoding="utf-8") as handle:
-        document = yaml.safe_load(handle)
+        document = load_yaml(handle)
     if not isinstance(document, dict):
         raise ValueError(f"{path} does not hold a mapping")
     return parse_epidemiology(document)

@@ -23,6 +23,7 @@ __all__ = [
     "CITATION_KEYS",
     "CODE_KEYS",
     "format_path",
+    "load_yaml",
     "parse_pack_file",
     "read_yaml",
     "uncited_facts",
@@ -44,11 +45,21 @@ def format_path(path: Sequence[str | int]) -> str:
     return text or "-"
 
 
+_SafeLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's safe loader when PyYAML was built with it (several times faster; the knowledge pack
+is read by every command), else the pure-Python one: both load the same safe subset."""
+
+
+def load_yaml(stream: Any) -> Any:
+    """Parse one YAML document safely (plain data only: no Python objects)."""
+    return yaml.load(stream, Loader=_SafeLoader)
+
+
 def read_yaml(path: Path) -> tuple[Any, list[PackProblem]]:
     """The parsed document, or the problem that stopped it from being read."""
     try:
         with path.open(encoding="utf-8") as stream:
-            return yaml.safe_load(stream), []
+            return load_yaml(stream), []
     except FileNotFoundError:
         return None, [PackProblem(path.name, "-", "-", f"file is missing from {path.parent}")]
     except (OSError, UnicodeDecodeError) as error:

@@ -22,6 +22,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from spsreg.knowledge.citation import Citation
+from spsreg.knowledge.loader import load_yaml
 from spsreg.knowledge.scale_checks import citation_problems, consistency_problems, format_number
 
 __all__ = [
@@ -351,7 +352,7 @@ def _problems_from(error: ValidationError, raw: Any) -> list[str]:
 def parse_scale_definition(text: str, source_name: str) -> ScaleDefinition:
     """Parse and check one YAML scale definition; raise :class:`ScaleDefinitionError` if unusable."""
     try:
-        raw = yaml.safe_load(text)
+        raw = load_yaml(text)
     except yaml.YAMLError as exc:
         raise ScaleDefinitionError(source_name, [f"not valid YAML: {exc}"]) from exc
     if not isinstance(raw, dict):

@@ -107,6 +107,13 @@ class RuleBook:
     def pack(self) -> KnowledgePack:
         return self.rules.pack
 
+    def check(self, rule_id: str) -> RuleCheck:
+        """The compiled check of one rule (what it reads is resolved there, e.g. analytes)."""
+        for compiled in self._compiled:
+            if compiled.rule.id == rule_id:
+                return compiled.check
+        raise KeyError(rule_id)
+
     def bind(self, config: SiteMonitoringConfig | None = None) -> BoundRules:
         """The rules with a site's settings applied; :class:`MonitoringConfigError` if they do not fit."""
         config = config if config is not None else _DEFAULT_CONFIG

@@ -43,7 +43,12 @@ from spsreg.monitoring import (
     load_rule_book,
 )
 from spsreg.monitoring.alerts import alert_sort_key
-from spsreg.services.timelines import TimelineBuilder, assessment_needs, diary_window
+from spsreg.services.timelines import (
+    TimelineBuilder,
+    assessment_reads,
+    diary_window,
+    lab_analytes,
+)
 from spsreg.store import Actor, NotFoundError, RecordKind, Registry, ScopeError, Versioned
 from spsreg.store.acknowledgements import READING_ROLES
 
@@ -184,8 +189,8 @@ def evaluate_patients(
     require_worklist_reader(actor)
     rules = rules if rules is not None else load_rule_book()
     bound = rules.bind(config)
-    needs = assessment_needs(rules, config)
-    builder = TimelineBuilder(rules.pack, needs.responses_of)
+    reads = assessment_reads(rules, config)
+    builder = TimelineBuilder(rules.pack, {read.scale_id for read in reads if read.item_id})
     window = diary_window(rules, config, as_of)
     # No enabled rule reads the diary: an empty window reads no diary row at all.
     diary_from, diary_to = window if window is not None else (date.max, date.min)
@@ -199,7 +204,9 @@ def evaluate_patients(
         patient_ids=patient_ids,
         diary_from=diary_from,
         diary_to=diary_to,
-        assessment_scales=needs.scales,
+        lab_analytes=lab_analytes(rules, config),
+        assessment_reads=reads,
+        assessments_to=as_of,
         batch_size=batch_size,
     ):
         timelines = [builder.build(rows) for rows in batch]

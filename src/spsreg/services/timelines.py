@@ -14,7 +14,7 @@ site's settings, so a site that widens a diary window also widens what is loaded
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from types import MappingProxyType
@@ -31,8 +31,10 @@ from spsreg.domain.medications import (
 from spsreg.domain.units import DoseUnit
 from spsreg.knowledge.errors import UnknownDrugError
 from spsreg.knowledge.pack import KnowledgePack
+from spsreg.knowledge.rules import MonitoringRule
 from spsreg.monitoring import PatientTimeline, RuleBook, SiteMonitoringConfig
 from spsreg.monitoring.from_record import administration_view, pump_view
+from spsreg.monitoring.kinds.lab_monitoring import LabMonitoringCheck
 from spsreg.monitoring.timeline import (
     AssessmentView,
     ComorbidityView,
@@ -40,15 +42,22 @@ from spsreg.monitoring.timeline import (
     DiaryDay,
     LabView,
 )
-from spsreg.store.timeline_rows import AssessmentRow, CourseRow, PatientTimelineRows
+from spsreg.store.timeline_rows import (
+    AssessmentRead,
+    AssessmentRow,
+    CourseRow,
+    PatientTimelineRows,
+)
 
 __all__ = [
     "ASSESSMENT_READERS",
     "DIARY_LOOKBACK_WINDOWS",
-    "AssessmentNeeds",
+    "LAB_READERS",
+    "AssessmentReading",
     "TimelineBuilder",
-    "assessment_needs",
+    "assessment_reads",
     "diary_window",
+    "lab_analytes",
 ]
 
 DIARY_LOOKBACK_WINDOWS: Mapping[str, int] = MappingProxyType(
@@ -62,41 +71,67 @@ that every kind that reads the diary is listed here.
 """
 
 
-ASSESSMENT_READERS: Mapping[str, bool] = MappingProxyType(
-    {"assessment_gap": False, "rising_falls": True}
+@dataclass(frozen=True)
+class AssessmentReading:
+    """How far back a rule kind reads a scale: its ``latest`` assessments on or before the
+    evaluation date, counting only those holding the rule's item when ``reads_item``."""
+
+    latest: int
+    reads_item: bool
+
+
+ASSESSMENT_READERS: Mapping[str, AssessmentReading] = MappingProxyType(
+    {
+        "assessment_gap": AssessmentReading(latest=1, reads_item=False),
+        "rising_falls": AssessmentReading(latest=2, reads_item=True),
+    }
 )
-"""Rule kind -> whether it reads item responses (True) or only when a scale was recorded.
+"""Rule kind -> what it reads of assessments: ``assessment_gap`` asks when the scale was last
+recorded; ``rising_falls`` compares the item in the last two assessments that hold it.
 
 Each rule of these kinds names its scale (``scale_id``) and, when it reads a response, the item
 (``item_id``). A test checks that every kind that reads assessments is listed here.
 """
 
+LAB_READERS: frozenset[str] = frozenset({"lab_monitoring"})
+"""The rule kinds that read laboratory results (each names its analytes). A test checks that
+every kind that reads labs is listed here."""
 
-@dataclass(frozen=True)
-class AssessmentNeeds:
-    """The scales whose assessments the enabled rules read, and those whose responses they read.
+
+def _enabled(rules: RuleBook, config: SiteMonitoringConfig | None) -> Iterator[MonitoringRule]:
+    disabled = config.disabled_rules if config is not None else frozenset()
+    return (rule for rule in rules.rules.rules if rule.id not in disabled)
+
+
+def assessment_reads(
+    rules: RuleBook, config: SiteMonitoringConfig | None
+) -> tuple[AssessmentRead, ...]:
+    """What the enabled rules read of assessments, one read per scale, item and depth.
 
     Visits carry many scales (several a visit, for years), and decoding every stored response
-    document is the largest cost of a registry-wide evaluation; the rules read a few scales.
+    document is the largest cost of a registry-wide evaluation; the rules read the last one or
+    two of a few scales.
     """
-
-    scales: frozenset[str]
-    responses_of: frozenset[str]
-
-
-def assessment_needs(rules: RuleBook, config: SiteMonitoringConfig | None) -> AssessmentNeeds:
-    disabled = config.disabled_rules if config is not None else frozenset()
-    scales: set[str] = set()
-    responses_of: set[str] = set()
-    for rule in rules.rules.rules:
-        reads_responses = ASSESSMENT_READERS.get(rule.kind)
+    reads: set[AssessmentRead] = set()
+    for rule in _enabled(rules, config):
+        reading = ASSESSMENT_READERS.get(rule.kind)
         scale_id = getattr(rule.parameters, "scale_id", None)
-        if reads_responses is None or rule.id in disabled or scale_id is None:
+        if reading is None or scale_id is None:
             continue
-        scales.add(scale_id)
-        if reads_responses and getattr(rule.parameters, "item_id", None) is not None:
-            responses_of.add(scale_id)
-    return AssessmentNeeds(frozenset(scales), frozenset(responses_of))
+        item_id = getattr(rule.parameters, "item_id", None) if reading.reads_item else None
+        reads.add(AssessmentRead(scale_id, reading.latest, item_id))
+    return tuple(sorted(reads, key=lambda r: (r.scale_id, r.item_id or "", r.latest)))
+
+
+def lab_analytes(rules: RuleBook, config: SiteMonitoringConfig | None) -> frozenset[str]:
+    """The analytes the enabled rules read (registries hold many more, glucose every visit)."""
+    analytes: set[str] = set()
+    for rule in _enabled(rules, config):
+        if rule.kind in LAB_READERS:
+            check = rules.check(rule.id)
+            assert isinstance(check, LabMonitoringCheck)
+            analytes.update(check.analytes)
+    return frozenset(analytes)
 
 
 def diary_window(
@@ -206,7 +241,7 @@ class TimelineBuilder:
             birth_year_month=rows.birth_year_month,
             date_of_death=rows.date_of_death,
             first_contact_date=rows.first_contact_date,
-            visit_dates=rows.visit_dates,
+            visit_dates=() if rows.first_visit_date is None else (rows.first_visit_date,),
             courses=[self._course(course) for course in rows.courses],
             administrations=(
                 administration_view(given, drug_of_course[given.course_id])

@@ -7,7 +7,7 @@ with one audit entry; a whole patient record is saved all-or-nothing.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -45,8 +45,9 @@ from spsreg.store.records import (
 )
 from spsreg.store.save_plan import OnExisting, SaveStatus, plan_save
 from spsreg.store.scope import CROSS_SITE_ROLES, Actor, patient_scope, site_filter
+from spsreg.store.statistics import refresh_statistics
 from spsreg.store.tables import AUDIT_LOG, PATIENT_IDENTIFIERS, PATIENTS, SITES
-from spsreg.store.timeline_rows import PatientTimelineRows
+from spsreg.store.timeline_rows import AssessmentRead, PatientTimelineRows
 from spsreg.store.transactions import Clock, read_transaction, utc_now, write_transaction
 
 __all__ = [
@@ -377,6 +378,11 @@ class Registry:
 
     # Overview
 
+    def refresh_planner_statistics(self) -> None:
+        """Refresh the database's query-planner statistics after bulk changes (changes no data;
+        see :mod:`spsreg.store.statistics`)."""
+        refresh_statistics(self.engine)
+
     def statistics(self, actor: Actor) -> RegistryStatistics:
         """Row counts per table and, for patient-level tables, per site, within scope."""
         per_site: dict[str, dict[str, int]] = {}
@@ -456,14 +462,18 @@ class Registry:
         patient_ids: Collection[str] | None = None,
         diary_from: date | None = None,
         diary_to: date | None = None,
-        assessment_scales: Collection[str] | None = None,
+        lab_analytes: Collection[str] | None = None,
+        assessment_reads: Sequence[AssessmentRead] | None = None,
+        assessments_to: date | None = None,
         batch_size: int = 500,
     ) -> Iterator[list[PatientTimelineRows]]:
         """What the monitoring rules read about every patient in scope (or only ``patient_ids``),
         as plain rows, ``batch_size`` patients per batch ordered by patient id; the diary only from
-        ``diary_from`` to ``diary_to``, assessments only of ``assessment_scales`` (None: all). No
-        identifiers are read. Each batch is one query per table in its own short read
-        transaction. Patient ids outside the scope are simply absent."""
+        ``diary_from`` to ``diary_to``, labs only of ``lab_analytes``, assessments only as
+        ``assessment_reads`` ask on or before ``assessments_to`` (None: all; see
+        :func:`spsreg.store.timeline_rows.load_timeline_rows`). No identifiers are read. Each
+        batch is one query per table in its own short read transaction. Patient ids outside the
+        scope are simply absent."""
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
         site = site_filter(actor, site_id)
@@ -489,7 +499,9 @@ class Registry:
                     rows,
                     diary_from=diary_from,
                     diary_to=diary_to,
-                    assessment_scales=assessment_scales,
+                    lab_analytes=lab_analytes,
+                    assessment_reads=assessment_reads,
+                    assessments_to=assessments_to,
                 )
             if batch:
                 yield batch

@@ -15,13 +15,14 @@ look back a bounded number of days from the evaluation date.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, Select, Text, cast, select
+from sqlalchemy import Connection, Select, Text, case, cast, select
 
 from spsreg.store.scope import Actor, patient_scope
 from spsreg.store.tables import (
@@ -39,6 +40,7 @@ from spsreg.store.tables import (
 
 __all__ = [
     "AdministrationRow",
+    "AssessmentRead",
     "AssessmentRow",
     "ComorbidityRow",
     "CourseRow",
@@ -92,6 +94,17 @@ class AssessmentRow(NamedTuple):
     responses_json: str
 
 
+@dataclass(frozen=True)
+class AssessmentRead:
+    """What a rule reads of one scale: its ``latest`` assessments on or before the evaluation
+    date (most recent last), counting only those that hold a number for ``item_id`` when one is
+    named, whose responses are then read too."""
+
+    scale_id: str
+    latest: int
+    item_id: str | None = None
+
+
 class RefillRow(NamedTuple):
     refilled_on: date
     volume_ml: float
@@ -129,7 +142,7 @@ class PatientTimelineRows:
     birth_year_month: str
     date_of_death: date | None
     first_contact_date: date | None
-    visit_dates: list[date] = field(default_factory=list)
+    first_visit_date: date | None = None
     courses: list[CourseRow] = field(default_factory=list)
     administrations: list[AdministrationRow] = field(default_factory=list)
     labs: list[LabRow] = field(default_factory=list)
@@ -178,11 +191,14 @@ def load_timeline_rows(
     *,
     diary_from: date | None = None,
     diary_to: date | None = None,
-    assessment_scales: Collection[str] | None = None,
+    lab_analytes: Collection[str] | None = None,
+    assessment_reads: Sequence[AssessmentRead] | None = None,
+    assessments_to: date | None = None,
 ) -> list[PatientTimelineRows]:
     """The rows of a batch of patients (rows of :func:`scoped_patient_rows`), one query per
-    table; diary entries only from ``diary_from`` to ``diary_to`` inclusive (None: unbounded);
-    assessments only of the scales in ``assessment_scales`` (None: every scale)."""
+    table: diary entries only from ``diary_from`` to ``diary_to`` inclusive (None: unbounded);
+    labs only of ``lab_analytes`` (None: all); assessments only as ``assessment_reads`` ask, on
+    or before ``assessments_to`` (None for both: every assessment, with its responses)."""
     if not patient_rows:
         return []
     by_id = {row[0]: PatientTimelineRows(*row) for row in patient_rows}
@@ -191,10 +207,17 @@ def load_timeline_rows(
     def rows(query: Select[Any]) -> Iterator[Any]:
         return iter(connection.execute(query))
 
-    for patient_id, visit_date in rows(
-        _ordered(select(VISITS.c.patient_id, VISITS.c.visit_date), VISITS, ids)
+    visit = VISITS.c
+    visits: dict[str, tuple[date, int]] = {}
+    for patient_id, visit_id, visit_date, position in rows(
+        select(visit.patient_id, visit.id, visit.visit_date, visit.position).where(
+            visit.patient_id.in_(ids)
+        )
     ):
-        by_id[patient_id].visit_dates.append(visit_date)
+        visits[visit_id] = (visit_date, position)
+        patient = by_id[patient_id]
+        if patient.first_visit_date is None or visit_date < patient.first_visit_date:
+            patient.first_visit_date = visit_date
     course = MEDICATION_COURSES.c
     for patient_id, *values in rows(
         _ordered(
@@ -231,34 +254,17 @@ def load_timeline_rows(
     ):
         by_id[patient_id].administrations.append(AdministrationRow(*values))
     lab = LAB_RESULTS.c
-    for patient_id, *values in rows(
-        _ordered(
-            select(
-                lab.patient_id, lab.analyte, lab.collected_on, lab.value, lab.unit, lab.qualitative
-            ),
-            LAB_RESULTS,
-            ids,
-        )
-    ):
+    labs = select(
+        lab.patient_id, lab.analyte, lab.collected_on, lab.value, lab.unit, lab.qualitative
+    )
+    if lab_analytes is not None:  # an expression, so SQLite keeps to the patient index
+        labs = labs.where(lab.analyte.concat("").in_(sorted(lab_analytes)))
+    for patient_id, *values in rows(_ordered(labs, LAB_RESULTS, ids)):
         by_id[patient_id].labs.append(LabRow(*values))
-    assessment, visit = ASSESSMENTS.c, VISITS.c
-    if assessment_scales is None or assessment_scales:
-        # The responses as text: decoding thousands of JSON documents nobody reads is the
-        # single largest cost of a registry-wide evaluation.
-        responses = cast(assessment.responses, Text)
-        query = (
-            select(assessment.patient_id, assessment.scale_id, visit.visit_date, responses)
-            .join_from(ASSESSMENTS, VISITS, assessment.visit_id == visit.id)
-            .where(assessment.patient_id.in_(ids))
-        )
-        if assessment_scales is not None:
-            query = query.where(assessment.scale_id.in_(sorted(assessment_scales)))
-        for patient_id, *values in rows(
-            query.order_by(
-                assessment.patient_id, visit.position, assessment.position, assessment.id
-            )
-        ):
-            by_id[patient_id].assessments.append(AssessmentRow(*values))
+    if assessment_reads is None:
+        _all_assessments(connection, by_id, ids)
+    else:
+        _latest_assessments(connection, by_id, ids, visits, assessment_reads, assessments_to)
     refill = ITB_PUMP_REFILLS.c
     refills: dict[str, list[RefillRow]] = defaultdict(list)
     for pump_id, *values in rows(
@@ -318,6 +324,107 @@ def load_timeline_rows(
     for patient_id, *values in rows(query.order_by(diary.patient_id, diary.entry_date)):
         by_id[patient_id].diary.append(DiaryRow(*values))
     return list(by_id.values())
+
+
+def _all_assessments(
+    connection: Connection, by_id: dict[str, PatientTimelineRows], ids: list[str]
+) -> None:
+    """Every assessment of the batch, in record order, with its responses."""
+    assessment, visit = ASSESSMENTS.c, VISITS.c
+    query = (
+        select(
+            assessment.patient_id,
+            assessment.scale_id,
+            visit.visit_date,
+            cast(assessment.responses, Text),
+        )
+        .join_from(ASSESSMENTS, VISITS, assessment.visit_id == visit.id)
+        .where(assessment.patient_id.in_(ids))
+        .order_by(assessment.patient_id, visit.position, assessment.position, assessment.id)
+    )
+    for patient_id, *values in connection.execute(query):
+        by_id[patient_id].assessments.append(AssessmentRow(*values))
+
+
+def _latest_assessments(
+    connection: Connection,
+    by_id: dict[str, PatientTimelineRows],
+    ids: list[str],
+    visits: Mapping[str, tuple[date, int]],
+    reads: Sequence[AssessmentRead],
+    on_or_before: date | None,
+) -> None:
+    """The assessments each read asks for (its latest ones per patient), merged per patient and
+    put back in record order; responses only of the scales some read takes an item from.
+
+    Visits carry several scales for years, and the rules look at the last one or two of a few
+    scales. The visit of each assessment is looked up in memory (the batch's visits are few)
+    rather than joined row by row, and a response document is decoded only while looking for
+    the latest assessments holding the item. ``visits``: the batch's visit id -> (date,
+    position).
+    """
+    assessment = ASSESSMENTS.c
+    scales = sorted({read.scale_id for read in reads})
+    with_responses = sorted({read.scale_id for read in reads if read.item_id is not None})
+    responses = case(
+        (assessment.scale_id.in_(with_responses), cast(assessment.responses, Text)),
+        else_=None,
+    )
+    # `scale_id || ''`: an expression, so SQLite reads through the patient index instead of
+    # the scale index (which would read every patient's assessments of the scale).
+    query = select(
+        assessment.patient_id,
+        assessment.id,
+        assessment.scale_id,
+        assessment.visit_id,
+        assessment.position,
+        responses,
+    ).where(assessment.patient_id.in_(ids), assessment.scale_id.concat("").in_(scales))
+    candidates: dict[tuple[str, str], list[_Candidate]] = defaultdict(list)
+    for patient_id, assessment_id, scale_id, visit_id, position, text in connection.execute(query):
+        visit_date, visit_position = visits[visit_id]
+        if on_or_before is None or visit_date <= on_or_before:
+            candidates[(patient_id, scale_id)].append(
+                _Candidate(visit_date, visit_position, position, assessment_id, scale_id, text)
+            )
+    chosen: dict[str, dict[str, _Candidate]] = defaultdict(dict)
+    for (patient_id, scale_id), found in candidates.items():
+        found.sort()  # as the rules see them: by date, then in record order
+        for read in reads:
+            if read.scale_id != scale_id:
+                continue
+            taken = 0
+            for candidate in reversed(found):
+                if taken == read.latest:
+                    break
+                if read.item_id is None or _holds_number(candidate.responses, read.item_id):
+                    chosen[patient_id][candidate.assessment_id] = candidate
+                    taken += 1
+    for patient_id, assessments in chosen.items():
+        in_record_order = sorted(
+            assessments.values(), key=lambda c: (c.visit_position, c.position, c.assessment_id)
+        )
+        by_id[patient_id].assessments.extend(
+            AssessmentRow(c.scale_id, c.visit_date, c.responses or "{}") for c in in_record_order
+        )
+
+
+class _Candidate(NamedTuple):
+    visit_date: date
+    visit_position: int
+    position: int
+    assessment_id: str
+    scale_id: str
+    responses: str | None
+
+
+def _holds_number(responses: str | None, item_id: str) -> bool:
+    """Whether the stored responses hold a number (not a boolean, text or null) for the item,
+    as the rules keep numeric responses only."""
+    if responses is None:
+        return False
+    value = json.loads(responses).get(item_id)
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _ordered(query: Select[Any], table: Any, ids: list[str]) -> Select[Any]:
