@@ -19,9 +19,22 @@ ALLOWED: dict[str, set[str]] = {
     # The native CSV layout is defined once, in export, and read back by ingest.
     "export": {"domain", "knowledge", "store"},
     "ingest": {"domain", "knowledge", "store", "export"},
-    # Use cases joining the store and the monitoring engine (which may not import the store).
-    "services": {"domain", "knowledge", "store", "monitoring", "ingest"},
-    "cli": {"domain", "knowledge", "store", "synth", "ingest", "export", "services", "(root)"},
+    "analysis": {"domain", "knowledge"},  # statistics over tidy frames (pure)
+    "reports": {"analysis", "domain", "knowledge"},  # figures and documents from analysis results
+    # Use cases joining the store with the engines above it (which may not import the store).
+    "services": {"domain", "knowledge", "store", "monitoring", "ingest", "analysis"},
+    "cli": {
+        "domain",
+        "knowledge",
+        "store",
+        "synth",
+        "ingest",
+        "export",
+        "services",
+        "analysis",
+        "reports",
+        "(root)",
+    },
 }
 
 
