@@ -21,7 +21,7 @@ treatment policy is enriched so that small registries contain IVIG-treated patie
 refractory patient can get IVIG, escalation is brisk: controlled means an index below 3 of 6
 regions, diazepam up to 20 mg/day and baclofen up to 45 mg/day, no adjunct). Diaries are off (this
 estimator uses visits only), which makes generation three times faster. Measured numbers are in
-docs/analysis-validation.md.
+docs/analysis.md ("Cohort treatment effects").
 """
 
 from __future__ import annotations

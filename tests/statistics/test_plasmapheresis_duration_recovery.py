@@ -22,7 +22,7 @@ the treatment policy and the schedule are enriched so that small registries cont
 treated with plasmapheresis (escalation at an index of 2 of 6 regions or more, an IVIG trial of 4
 weeks, plasmapheresis rather than rituximab after IVIG fails, visits every 3-4 months over 3
 years), and every patient keeps a diary (diary keeping does not depend on anything else in the
-generator). Measured numbers are in docs/analysis-validation.md.
+generator). Measured numbers are in docs/analysis.md ("Cohort treatment effects").
 """
 
 from __future__ import annotations

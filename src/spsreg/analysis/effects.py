@@ -13,7 +13,7 @@ Two effects are estimated from what a registry records (the tidy frames of
   :mod:`spsreg.analysis.effects_plasmapheresis`.
 
 Both are checked against the generator's ground truth over hundreds of seeded synthetic cohorts
-(``tests/statistics``; docs/analysis-validation.md gives the measured bias and coverage). An
+(``tests/statistics``; docs/analysis.md ("Cohort treatment effects") gives the measured bias and coverage). An
 estimate that the data cannot support comes back with NaN numbers and a plain-language ``reason``.
 This is decision support: an estimate describes the recorded cohort, not a prescription.
 """
