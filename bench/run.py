@@ -6,7 +6,9 @@ Each stage runs the real CLI in a child process so that its wall time and peak r
 Environment: ``BENCH_PATIENTS`` (default 10000), ``BENCH_YEARS`` (5), ``BENCH_SITES`` (3),
 ``BENCH_SEED`` (20261121), ``BENCH_POSTGRES_URL`` (run the import/export stages on PostgreSQL too;
 default ``postgresql+psycopg://postgres@127.0.0.1:5432/test``, set it empty to skip). The
-monitoring stage evaluates every rule for every patient on the cohort's last day on each backend.
+monitoring stage evaluates every rule for every patient on the cohort's last day on each backend;
+the analysis stage runs the whole-registry cohort analysis (``spsreg analyze cohort``: frames,
+responses of every therapy start, Kaplan-Meier, mixed model) on the same day on each backend.
 """
 
 from __future__ import annotations
@@ -170,6 +172,7 @@ def registry_core_benchmarks(work: Path) -> list[Figure]:
                 Figure(f"import ({backend})", "peak memory", run.peak_rss_mib, "MiB", size),
             ]
             figures += monitoring_benchmarks(backend, env, work, patients, size)
+            figures += analysis_benchmarks(backend, env, patients, size)
             exported = work / f"exported-{backend}.jsonl"
             run = run_stage(["export", "--format", "jsonl", "--out", str(exported)], env)
             figures += [
@@ -244,6 +247,63 @@ def monitoring_benchmarks(
         Figure(name, "evaluation time (rules, in process)", evaluation_seconds, "s", size),
         Figure(name, "load and evaluation (in process)", in_process, "s", size),
         Figure(name, "patients per second (in process)", patients / in_process, "patients/s", size),
+    ]
+
+
+def analysis_benchmarks(
+    backend: str, env: dict[str, str], patients: int, size: str
+) -> list[Figure]:
+    """Cohort analysis of the whole registry on the cohort's last day, in a child process.
+
+    ``spsreg analyze cohort --format json`` loads the frames column by column from the store,
+    computes the response of every therapy start and dose change for every outcome, the
+    Kaplan-Meier time to discontinuation of every medication therapy, the mixed-effects model of
+    the stiffness index, lines of therapy and the summary table; its ``timings`` split the wall
+    time into those steps.
+    """
+    from spsreg.synth import DEFAULT_END_DATE
+
+    name = f"analysis ({backend})"
+    run = run_stage(
+        ["analyze", "cohort", "--as-of", DEFAULT_END_DATE.isoformat(), "--format", "json"], env
+    )
+    result = json.loads(run.stdout)
+    if result["patients"] != patients:
+        raise RuntimeError(f"the cohort analysis read {result['patients']} patients")
+    if result["mixed_model"] is None or not result["response_rates"]:
+        raise RuntimeError("the cohort analysis gave no rates or no model")
+    timings = result["timings"]
+    steps = [
+        ("load", "load frames from the store"),
+        ("responses", "responses of every start x outcome, and rates"),
+        ("survival", "Kaplan-Meier of every therapy"),
+        ("model", "mixed-effects model"),
+        ("other", "lines of therapy and summary table"),
+    ]
+    return [
+        Figure(
+            name, "CLI wall time (spsreg analyze cohort, whole registry)", run.seconds, "s", size
+        ),
+        Figure(name, "CLI peak memory", run.peak_rss_mib, "MiB", size),
+        Figure(name, "patients per second", patients / run.seconds, "patients/s", size),
+        Figure(
+            name,
+            "therapy starts and dose changes analysed",
+            float(result["starts"]),
+            "starts",
+            size,
+        ),
+        *(
+            Figure(name, f"{label} (in process)", float(timings[key]), "s", size)
+            for key, label in steps
+        ),
+        Figure(
+            name,
+            "model converged (1 = yes)",
+            float(bool(result["mixed_model"]["converged"])),
+            "boolean",
+            size,
+        ),
     ]
 
 

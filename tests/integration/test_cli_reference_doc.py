@@ -194,7 +194,7 @@ def test_every_environment_variable_is_described() -> None:
 
 def test_the_documented_examples_follow_their_own_tables() -> None:
     outputs = documented_outputs(doc_text())
-    assert len(outputs) == 11
+    assert len(outputs) == 14
     for kind, (_, example) in outputs.items():
         assert (example["kind"], example["schema_version"]) == (kind, 1)
         assert deviations(example, specification(kind)) == [], kind
@@ -300,6 +300,14 @@ def printed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[dict[str
         *staff,
     )
     run("main", "alerts", *on_day, "--include-silenced", *staff)
+    run("main", "analyze", "response", "--patient", patient["patient_id"], *on_day, "-f", "json")
+    run("main", "analyze", "cohort", *on_day, "-f", "json")
+    run("main", "analyze", "cohort", "--therapy", "diazepam", "--no-model", "--site", "SITE-A",
+        *on_day, "-f", "json")  # fmt: skip
+    run("main", "report", "case", patient["patient_id"], "--format", "md", "--out",
+        str(work / "case.md"), *on_day, "--summary-format", "json")  # fmt: skip
+    run("main", "report", "cohort", "--therapy", "diazepam", "--format", "html", "--out",
+        str(work / "series.html"), *on_day, "--summary-format", "json")  # fmt: skip
     run("main", "audit", "verify", "--format", "json")
     engine = create_engine_for(f"sqlite:///{work / 'main' / 'spsreg.sqlite3'}")
     try:
@@ -337,6 +345,9 @@ def test_the_variants_cover_the_optional_keys(printed: dict[str, list[dict[str, 
     decisions = [a["silenced"]["decision"] for a in silenced["alerts"] if a["silenced"]]
     assert sorted(decisions) == ["acknowledge", "snooze"]
     assert [d["decision"] for d in printed["alert-decision"]] == ["acknowledge", "snooze"]
+    assert [d["mixed_model"] is None for d in printed["analysis-cohort"]] == [False, True]
+    assert [d["report"] for d in printed["report"]] == ["case", "cohort"]
+    assert any(r["wearing_off"] is None for r in printed["analysis-response"][0]["responses"])
 
 
 def test_a_drifting_output_is_caught() -> None:

@@ -172,7 +172,8 @@ def compare_categories(table: np.ndarray) -> GroupComparison:
         method = stats.MonteCarloMethod(
             n_resamples=MONTE_CARLO_TABLES, rng=np.random.default_rng(MONTE_CARLO_SEED)
         )
-        p = float(stats.fisher_exact(counts, method=method).pvalue)
+        # scipy may return the Monte Carlo p-value as a one-element array
+        p = float(np.ravel(stats.fisher_exact(counts, method=method).pvalue)[0])
         reason = (
             f"{shape} with an expected count below 5 in {small} of {expected.size} cells "
             f"(chi-square would be unreliable); {MONTE_CARLO_TABLES} random tables, seed "

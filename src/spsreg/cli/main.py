@@ -9,10 +9,12 @@ import typer
 from spsreg import __version__
 from spsreg.cli import (
     alerts_commands,
+    analysis_commands,
     data_commands,
     demo_command,
     patient_commands,
     registry_commands,
+    report_commands,
 )
 
 app = typer.Typer(
@@ -51,3 +53,5 @@ demo_command.register(app)
 app.add_typer(patient_commands.patients_app, name="patients")
 app.add_typer(registry_commands.audit_app, name="audit")
 app.add_typer(alerts_commands.alerts_app, name="alerts")
+app.add_typer(analysis_commands.analyze_app, name="analyze")
+app.add_typer(report_commands.report_app, name="report")

@@ -23,7 +23,7 @@ from spsreg.domain import (
     Site,
     VitalStatus,
 )
-from spsreg.store import acknowledgements, timeline_rows
+from spsreg.store import acknowledgements, analysis_rows, timeline_rows
 from spsreg.store.audit import AuditAction, AuditEntry, canonical_json, iter_audit_entries
 from spsreg.store.config import create_engine_for, database_url_from_env
 from spsreg.store.edits import (
@@ -504,6 +504,59 @@ class Registry:
                     assessments_to=assessments_to,
                 )
             if batch:
+                yield batch
+            if wanted is None:
+                if len(rows) < batch_size:
+                    return
+                after = rows[-1][0]
+
+    # The analytics' view of patients (spsreg.store.analysis_rows)
+
+    def iter_analysis_rows(
+        self,
+        actor: Actor,
+        *,
+        as_of: date,
+        scale_ids: Collection[str],
+        lab_analytes: Collection[str],
+        site_id: str | None = None,
+        patient_ids: Collection[str] | None = None,
+        batch_size: int = 500,
+    ) -> Iterator[analysis_rows.AnalysisRows]:
+        """What outcome analytics read about every patient in scope (or only ``patient_ids``), as
+        plain de-identified rows, ``batch_size`` patients per batch ordered by patient id: no fact
+        dated after ``as_of``, assessments of ``scale_ids`` and labs of ``lab_analytes`` only (see
+        :func:`spsreg.store.analysis_rows.load_analysis_rows`). No identifiers or free text are
+        read, for any actor. Each batch is one query per table in its own short read
+        transaction. Patient ids outside the scope are simply absent."""
+        if batch_size < 1:
+            raise ValueError("batch_size must be at least 1")
+        site = site_filter(actor, site_id)
+        wanted = sorted(set(patient_ids)) if patient_ids is not None else None
+        after: str | None = None
+        offset = 0
+        while True:
+            with read_transaction(self.engine) as connection:
+                if wanted is not None:
+                    chunk = wanted[offset : offset + batch_size]
+                    if not chunk:
+                        return
+                    offset += batch_size
+                    rows = analysis_rows.scoped_analysis_patients(
+                        connection, actor, site_id=site, patient_ids=chunk
+                    )
+                else:
+                    rows = analysis_rows.scoped_analysis_patients(
+                        connection, actor, site_id=site, after=after, limit=batch_size
+                    )
+                batch = analysis_rows.load_analysis_rows(
+                    connection,
+                    rows,
+                    as_of=as_of,
+                    scale_ids=scale_ids,
+                    lab_analytes=lab_analytes,
+                )
+            if batch.patients:
                 yield batch
             if wanted is None:
                 if len(rows) < batch_size:

@@ -77,6 +77,14 @@ def test_fisher_freeman_halton_for_a_sparse_larger_table_is_reproducible() -> No
     assert first.p == pytest.approx(float(reference), abs=0.02)
 
 
+def test_a_monte_carlo_p_value_returned_as_an_array_is_read() -> None:
+    """scipy returns this table's Monte Carlo p-value as an array of shape (1,)."""
+    table = np.array([[0, 1, 0], [0, 6, 1], [1, 0, 0], [1, 0, 0], [2, 0, 0]])
+    result = compare_categories(table)
+    assert result.test == FISHER_FREEMAN_HALTON
+    assert result.p is not None and 0.0 <= result.p <= 1.0
+
+
 def test_empty_rows_and_columns_are_dropped_before_testing() -> None:
     assert compare_categories(np.array([[8, 2, 0], [1, 5, 0], [0, 0, 0]])).test == FISHER_EXACT
     one_group = compare_categories(np.array([[8, 2], [0, 0]]))
