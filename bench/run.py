@@ -9,6 +9,11 @@ default ``postgresql+psycopg://postgres@127.0.0.1:5432/test``, set it empty to s
 monitoring stage evaluates every rule for every patient on the cohort's last day on each backend;
 the analysis stage runs the whole-registry cohort analysis (``spsreg analyze cohort``: frames,
 responses of every therapy start, Kaplan-Meier, mixed model) on the same day on each backend.
+
+``BENCH_REGISTRY_HOME``: instead of building a registry, run only the monitoring and analysis
+stages on the embedded (SQLite) registry already in that ``SPSREG_HOME`` (``BENCH_PATIENTS`` must
+say how many patients it holds). The figures of stages not run are kept from the previous
+``bench/results.json``, each with the git revision that measured it.
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ class Figure:
     value: float
     unit: str
     data_size: str
+    revision: str = ""  # the git revision that measured it (filled in when the report is written)
 
 
 @dataclass(frozen=True)
@@ -171,7 +177,7 @@ def registry_core_benchmarks(work: Path) -> list[Figure]:
                 Figure(f"import ({backend})", "wall time", run.seconds, "s", size),
                 Figure(f"import ({backend})", "peak memory", run.peak_rss_mib, "MiB", size),
             ]
-            figures += monitoring_benchmarks(backend, env, work, patients, size)
+            figures += monitoring_benchmarks(backend, env, patients, size)
             figures += analysis_benchmarks(backend, env, patients, size)
             exported = work / f"exported-{backend}.jsonl"
             run = run_stage(["export", "--format", "jsonl", "--out", str(exported)], env)
@@ -210,7 +216,7 @@ def registry_core_benchmarks(work: Path) -> list[Figure]:
 
 
 def monitoring_benchmarks(
-    backend: str, env: dict[str, str], work: Path, patients: int, size: str
+    backend: str, env: dict[str, str], patients: int, size: str
 ) -> list[Figure]:
     """Every monitoring rule for every patient on the cohort's last day.
 
@@ -228,7 +234,9 @@ def monitoring_benchmarks(
     listed = json.loads(run.stdout)
     if listed["patients_evaluated"] != patients:
         raise RuntimeError(f"the worklist evaluated {listed['patients_evaluated']} patients")
-    url = env.get("SPSREG_DATABASE_URL") or f"sqlite:///{work / 'home' / 'spsreg.sqlite3'}"
+    url = (
+        env.get("SPSREG_DATABASE_URL") or f"sqlite:///{Path(env['SPSREG_HOME']) / 'spsreg.sqlite3'}"
+    )
     engine = create_engine_for(url)
     try:
         started = time.perf_counter()
@@ -318,13 +326,15 @@ def machine_description() -> dict[str, Any]:
 
 def write_reports(figures: list[Figure]) -> None:
     now = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-    document = {
+    document: dict[str, Any] = {
         "kind": "spsreg-benchmarks",
         "schema_version": 1,
         "date": now,
         "git_revision": git_revision(),
         "machine": machine_description(),
-        "figures": [asdict(figure) for figure in figures],
+        "figures": [
+            asdict(figure) | {"revision": figure.revision or git_revision()} for figure in figures
+        ],
     }
     (BENCH_DIR / "results.json").write_text(json.dumps(document, indent=2) + "\n")
     machine = document["machine"]
@@ -336,19 +346,52 @@ def write_reports(figures: list[Figure]) -> None:
         f"- machine: {machine['cpus']} CPUs, {machine['platform']}, Python {machine['python']}",
         "- reproduce: `make bench` (see bench/run.py for the environment variables)",
         "",
-        "| benchmark | figure | value | unit | data size |",
-        "|---|---|---:|---|---|",
+        "| benchmark | figure | value | unit | data size | revision |",
+        "|---|---|---:|---|---|---|",
     ]
     lines += [
-        f"| {f.benchmark} | {f.figure} | {f.value:,.2f} | {f.unit} | {f.data_size} |"
+        f"| {f.benchmark} | {f.figure} | {f.value:,.2f} | {f.unit} | {f.data_size} | "
+        f"{f.revision or document['git_revision']} |"
         for f in figures
     ]
     (BENCH_DIR / "summary.md").write_text("\n".join(lines) + "\n")
 
 
+def existing_registry_benchmarks(home: Path) -> list[Figure]:
+    """The monitoring and analysis stages on a registry built earlier (``BENCH_REGISTRY_HOME``)."""
+    patients = int(os.environ.get("BENCH_PATIENTS", "10000"))
+    years = int(os.environ.get("BENCH_YEARS", "5"))
+    sites = int(os.environ.get("BENCH_SITES", "3"))
+    size = f"{patients} patients x {years} years, {sites} sites"
+    env = {"SPSREG_HOME": str(home), "SPSREG_DATABASE_URL": ""}
+    return monitoring_benchmarks("sqlite", env, patients, size) + (
+        analysis_benchmarks("sqlite", env, patients, size)
+    )
+
+
+def merged_with_previous(figures: list[Figure]) -> list[Figure]:
+    """``figures`` and, for every (benchmark, figure, data size) they do not measure, the figure
+    of the previous report with the revision that measured it."""
+    previous_path = BENCH_DIR / "results.json"
+    if not previous_path.exists():
+        return figures
+    previous = json.loads(previous_path.read_text())
+    measured = {(f.benchmark, f.figure, f.data_size) for f in figures}
+    kept = [
+        Figure(**{"revision": previous["git_revision"], **item})
+        for item in previous["figures"]
+        if (item["benchmark"], item["figure"], item["data_size"]) not in measured
+    ]
+    return kept + figures
+
+
 def main() -> None:
-    with tempfile.TemporaryDirectory(prefix="spsreg-bench-") as directory:
-        figures = registry_core_benchmarks(Path(directory))
+    reuse = os.environ.get("BENCH_REGISTRY_HOME")
+    if reuse:
+        figures = merged_with_previous(existing_registry_benchmarks(Path(reuse)))
+    else:
+        with tempfile.TemporaryDirectory(prefix="spsreg-bench-") as directory:
+            figures = registry_core_benchmarks(Path(directory))
     write_reports(figures)
     print((BENCH_DIR / "summary.md").read_text())
 

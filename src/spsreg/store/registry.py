@@ -7,13 +7,13 @@ with one audit entry; a whole patient record is saved all-or-nothing.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, Engine, func, or_, select
+from sqlalchemy import ColumnElement, Connection, Engine, func, or_, select
 
 from spsreg.domain import (
     AlertAcknowledgement,
@@ -59,6 +59,8 @@ __all__ = [
     "SaveStatus",
     "open_registry",
 ]
+
+_Batch = TypeVar("_Batch")
 
 PATIENT_RECORD_ENTITY = "patient_record"
 """Audit entity kind of a whole-record save, replace or delete."""
@@ -474,41 +476,24 @@ class Registry:
         :func:`spsreg.store.timeline_rows.load_timeline_rows`). No identifiers are read. Each
         batch is one query per table in its own short read transaction. Patient ids outside the
         scope are simply absent."""
-        if batch_size < 1:
-            raise ValueError("batch_size must be at least 1")
-        site = site_filter(actor, site_id)
-        wanted = sorted(set(patient_ids)) if patient_ids is not None else None
-        after: str | None = None
-        offset = 0
-        while True:
-            with read_transaction(self.engine) as connection:
-                if wanted is not None:
-                    chunk = wanted[offset : offset + batch_size]
-                    if not chunk:
-                        return
-                    offset += batch_size
-                    rows = timeline_rows.scoped_patient_rows(
-                        connection, actor, site_id=site, patient_ids=chunk
-                    )
-                else:
-                    rows = timeline_rows.scoped_patient_rows(
-                        connection, actor, site_id=site, after=after, limit=batch_size
-                    )
-                batch = timeline_rows.load_timeline_rows(
-                    connection,
-                    rows,
-                    diary_from=diary_from,
-                    diary_to=diary_to,
-                    lab_analytes=lab_analytes,
-                    assessment_reads=assessment_reads,
-                    assessments_to=assessments_to,
-                )
+        for batch in self._scoped_batches(
+            actor,
+            site_id,
+            patient_ids,
+            batch_size,
+            timeline_rows.scoped_patient_rows,
+            lambda connection, rows: timeline_rows.load_timeline_rows(
+                connection,
+                rows,
+                diary_from=diary_from,
+                diary_to=diary_to,
+                lab_analytes=lab_analytes,
+                assessment_reads=assessment_reads,
+                assessments_to=assessments_to,
+            ),
+        ):
             if batch:
                 yield batch
-            if wanted is None:
-                if len(rows) < batch_size:
-                    return
-                after = rows[-1][0]
 
     # The analytics' view of patients (spsreg.store.analysis_rows)
 
@@ -529,6 +514,31 @@ class Registry:
         :func:`spsreg.store.analysis_rows.load_analysis_rows`). No identifiers or free text are
         read, for any actor. Each batch is one query per table in its own short read
         transaction. Patient ids outside the scope are simply absent."""
+        for batch in self._scoped_batches(
+            actor,
+            site_id,
+            patient_ids,
+            batch_size,
+            analysis_rows.scoped_analysis_patients,
+            lambda connection, rows: analysis_rows.load_analysis_rows(
+                connection, rows, as_of=as_of, scale_ids=scale_ids, lab_analytes=lab_analytes
+            ),
+        ):
+            if batch.patients:
+                yield batch
+
+    def _scoped_batches(
+        self,
+        actor: Actor,
+        site_id: str | None,
+        patient_ids: Collection[str] | None,
+        batch_size: int,
+        select_patients: Callable[..., Sequence[Any]],
+        load: Callable[[Connection, Any], _Batch],
+    ) -> Iterator[_Batch]:
+        """The patients in scope (or only ``patient_ids``) in batches ordered by patient id: each
+        batch's patient rows (``select_patients``, keyset-paginated) and what ``load`` reads about
+        them, in one short read transaction per batch."""
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
         site = site_filter(actor, site_id)
@@ -542,22 +552,13 @@ class Registry:
                     if not chunk:
                         return
                     offset += batch_size
-                    rows = analysis_rows.scoped_analysis_patients(
-                        connection, actor, site_id=site, patient_ids=chunk
-                    )
+                    rows = select_patients(connection, actor, site_id=site, patient_ids=chunk)
                 else:
-                    rows = analysis_rows.scoped_analysis_patients(
+                    rows = select_patients(
                         connection, actor, site_id=site, after=after, limit=batch_size
                     )
-                batch = analysis_rows.load_analysis_rows(
-                    connection,
-                    rows,
-                    as_of=as_of,
-                    scale_ids=scale_ids,
-                    lab_analytes=lab_analytes,
-                )
-            if batch.patients:
-                yield batch
+                batch = load(connection, rows)
+            yield batch
             if wanted is None:
                 if len(rows) < batch_size:
                     return
