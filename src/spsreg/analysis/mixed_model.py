@@ -51,8 +51,9 @@ __all__ = [
 COEFFICIENT_COLUMNS: tuple[str, ...] = ("term", "estimate", "low", "high", "p")
 
 FIT_METHODS: tuple[str, ...] = ("lbfgs", "bfgs", "cg")
-"""Optimisers tried in turn (statsmodels moves to the next when one fails to converge); L-BFGS
-first because it needs about half the time of BFGS on registry-sized data."""
+"""Optimisers tried in turn until one converges; one that fails outright (a singular matrix on
+the way) is noted and the next is tried. L-BFGS first because it needs about half the time of
+BFGS on registry-sized data."""
 
 
 @dataclass(frozen=True)
@@ -198,22 +199,10 @@ def fit_outcome_model(
     readable = "value ~ " + " + ".join(["1", *(labels[key] for key in terms)]) + " + (1 | patient)"
     frame = pd.concat([data[["patient_id", "value"]], design], axis=1)
 
-    caught: list[str] = []
-    converged = True
-    try:
-        with warnings.catch_warnings(record=True) as records:
-            warnings.simplefilter("always")
-            model = smf.mixedlm(formula, frame, groups=frame["patient_id"])
-            fitted = model.fit(reml=True, method=list(FIT_METHODS))
-        for record in records:
-            if issubclass(record.category, ConvergenceWarning):
-                converged = False
-            caught.append(f"{record.category.__name__}: {record.message}")
-        converged = converged and bool(fitted.converged)
-    except (np.linalg.LinAlgError, ValueError) as error:
-        return unfitted(
-            f"the model could not be fitted ({type(error).__name__}: {error})", tuple(notes)
-        )
+    fitted, converged, caught, failures = _fit(formula, frame)
+    if fitted is None:
+        return unfitted("the model could not be fitted: " + "; ".join(failures), tuple(notes))
+    caught = [*failures, *caught]
     coefficients = _coefficients(fitted, labels, level)
     patient_variance = float(np.asarray(fitted.cov_re)[0, 0])
     return MixedModelResult(
@@ -280,6 +269,35 @@ def _levels_by_frequency(values: pd.Series, patient_ids: pd.Series) -> list[str]
     per_patient = pd.DataFrame({"patient": patient_ids, "level": values}).drop_duplicates()
     counts = per_patient["level"].value_counts()
     return sorted(counts.index.astype(str), key=lambda level: (-int(counts[level]), level))
+
+
+def _fit(formula: str, frame: pd.DataFrame) -> tuple[Any, bool, list[str], list[str]]:
+    """Fit the random-intercept model with each optimiser of :data:`FIT_METHODS` until one
+    converges: (the fit, or None when every optimiser failed; whether it converged; the warnings
+    of the fit returned; why the optimisers tried before it failed or did not converge)."""
+    model = smf.mixedlm(formula, frame, groups=frame["patient_id"])
+    failures: list[str] = []
+    fallback: tuple[Any, list[str]] | None = None
+    for method in FIT_METHODS:
+        try:
+            with warnings.catch_warnings(record=True) as records:
+                warnings.simplefilter("always")
+                fitted = model.fit(reml=True, method=method)
+        except (np.linalg.LinAlgError, ValueError) as error:
+            failures.append(f"{method} optimiser failed ({type(error).__name__}: {error})")
+            continue
+        caught = [f"{r.category.__name__}: {r.message}" for r in records]
+        converged = bool(fitted.converged) and not any(
+            issubclass(r.category, ConvergenceWarning) for r in records
+        )
+        if converged:
+            return fitted, True, list(dict.fromkeys(caught)), failures
+        failures.append(f"{method} optimiser did not converge")
+        if fallback is None:
+            fallback = (fitted, caught)
+    if fallback is None:
+        return None, False, [], failures
+    return fallback[0], False, list(dict.fromkeys(fallback[1])), failures
 
 
 def _drop_collinear(design: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:

@@ -182,7 +182,32 @@ def test_an_optimizer_failure_is_caught(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setattr(mixed_model.smf, "mixedlm", lambda *a, **k: Failing())
     result = fit_outcome_model(simulated_cohort(1, patients=10))
     assert result.converged is False
-    assert result.warnings == ("the model could not be fitted (LinAlgError: Singular matrix)",)
+    assert result.warnings == (
+        "the model could not be fitted: "
+        + "; ".join(
+            f"{method} optimiser failed (LinAlgError: Singular matrix)"
+            for method in mixed_model.FIT_METHODS
+        ),
+    )
+
+
+def test_the_next_optimiser_is_tried_when_one_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    """statsmodels raises a singular matrix from L-BFGS on some registries where BFGS converges."""
+    real = mixed_model.smf.mixedlm
+
+    class FirstFails:
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            self.model = real(*args, **kwargs)
+
+        def fit(self, **options: Any) -> Any:
+            if options["method"] == mixed_model.FIT_METHODS[0]:
+                raise np.linalg.LinAlgError("Singular matrix")
+            return self.model.fit(**options)
+
+    monkeypatch.setattr(mixed_model.smf, "mixedlm", FirstFails)
+    result = fit_outcome_model(simulated_cohort(1, patients=30))
+    assert result.converged is True and not result.coefficients.empty
+    assert result.warnings[0] == "lbfgs optimiser failed (LinAlgError: Singular matrix)"
 
 
 def test_exposures_identical_to_another_term_are_left_out() -> None:
