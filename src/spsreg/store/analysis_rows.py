@@ -41,6 +41,7 @@ from spsreg.store.tables import (
     PROCEDURES,
     VISITS,
 )
+from spsreg.store.timeline_rows import COURSE_DOSE_COLUMNS, in_record_order
 
 __all__ = [
     "ADMINISTRATION_COLUMNS",
@@ -226,7 +227,7 @@ def load_analysis_rows(
 
     visit = VISITS.c
     batch.visits = fetch(
-        _ordered(
+        in_record_order(
             select(visit.patient_id, visit.id, visit.visit_date).where(visit.visit_date <= as_of),
             VISITS,
             ids,
@@ -241,7 +242,7 @@ def load_analysis_rows(
     )
     lab = LAB_RESULTS.c
     batch.labs = fetch(
-        _ordered(
+        in_record_order(
             select(
                 lab.patient_id,
                 lab.id,
@@ -268,34 +269,16 @@ def load_analysis_rows(
         .group_by(lab.patient_id)
         .order_by(lab.patient_id)
     )
-    course = MEDICATION_COURSES.c
     batch.courses = fetch(
-        _ordered(
-            select(
-                course.patient_id,
-                course.id,
-                course.drug_id,
-                course.route,
-                course.intent,
-                course.schedule,
-                course.dose_value,
-                course.dose_unit,
-                course.times_per_period,
-                course.period_days,
-                course.course_days,
-                course.weight_kg,
-                course.start_date,
-                course.stop_date,
-                course.stop_reason,
-                course.previous_course_id,
-            ),
+        in_record_order(
+            select(MEDICATION_COURSES.c.patient_id, *COURSE_DOSE_COLUMNS),
             MEDICATION_COURSES,
             ids,
         )
     )
     given = ADMINISTRATIONS.c
     batch.administrations = fetch(
-        _ordered(
+        in_record_order(
             select(given.patient_id, given.id, given.course_id, given.given_on).where(
                 given.given_on <= as_of
             ),
@@ -305,7 +288,7 @@ def load_analysis_rows(
     )
     procedure = PROCEDURES.c
     batch.procedures = fetch(
-        _ordered(
+        in_record_order(
             select(
                 procedure.patient_id,
                 procedure.id,
@@ -319,7 +302,7 @@ def load_analysis_rows(
     )
     event = ADVERSE_EVENTS.c
     batch.adverse_events = fetch(
-        _ordered(
+        in_record_order(
             select(
                 event.patient_id,
                 event.id,
@@ -336,7 +319,7 @@ def load_analysis_rows(
     )
     comorbidity = COMORBIDITIES.c
     batch.comorbidities = fetch(
-        _ordered(
+        in_record_order(
             select(
                 comorbidity.patient_id,
                 comorbidity.id,
@@ -378,10 +361,3 @@ def _assessments(
         .order_by(assessment.patient_id, assessment.position, assessment.id)
     )
     return [tuple(row) for row in connection.execute(query) if row[2] in kept]
-
-
-def _ordered(query: Select[Any], table: Any, ids: list[str]) -> Select[Any]:
-    """``query`` limited to the batch's patients, in record order (patient, position, id)."""
-    return query.where(table.c.patient_id.in_(ids)).order_by(
-        table.c.patient_id, table.c.position, table.c.id
-    )

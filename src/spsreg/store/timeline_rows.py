@@ -39,6 +39,7 @@ from spsreg.store.tables import (
 )
 
 __all__ = [
+    "COURSE_DOSE_COLUMNS",
     "AdministrationRow",
     "AssessmentRead",
     "AssessmentRow",
@@ -49,9 +50,31 @@ __all__ = [
     "PatientTimelineRows",
     "PumpRow",
     "RefillRow",
+    "in_record_order",
     "load_timeline_rows",
     "scoped_patient_rows",
 ]
+
+
+_COURSE = MEDICATION_COURSES.c
+COURSE_DOSE_COLUMNS = (
+    _COURSE.id,
+    _COURSE.drug_id,
+    _COURSE.route,
+    _COURSE.intent,
+    _COURSE.schedule,
+    _COURSE.dose_value,
+    _COURSE.dose_unit,
+    _COURSE.times_per_period,
+    _COURSE.period_days,
+    _COURSE.course_days,
+    _COURSE.weight_kg,
+    _COURSE.start_date,
+    _COURSE.stop_date,
+    _COURSE.stop_reason,
+    _COURSE.previous_course_id,
+)
+"""The columns of a medication course that dose computations read (:class:`CourseRow`)."""
 
 
 class CourseRow(NamedTuple):
@@ -218,27 +241,9 @@ def load_timeline_rows(
         patient = by_id[patient_id]
         if patient.first_visit_date is None or visit_date < patient.first_visit_date:
             patient.first_visit_date = visit_date
-    course = MEDICATION_COURSES.c
     for patient_id, *values in rows(
-        _ordered(
-            select(
-                course.patient_id,
-                course.id,
-                course.drug_id,
-                course.route,
-                course.intent,
-                course.schedule,
-                course.dose_value,
-                course.dose_unit,
-                course.times_per_period,
-                course.period_days,
-                course.course_days,
-                course.weight_kg,
-                course.start_date,
-                course.stop_date,
-                course.stop_reason,
-                course.previous_course_id,
-            ),
+        in_record_order(
+            select(MEDICATION_COURSES.c.patient_id, *COURSE_DOSE_COLUMNS),
             MEDICATION_COURSES,
             ids,
         )
@@ -246,7 +251,7 @@ def load_timeline_rows(
         by_id[patient_id].courses.append(CourseRow(*values))
     given = ADMINISTRATIONS.c
     for patient_id, *values in rows(
-        _ordered(
+        in_record_order(
             select(given.patient_id, given.course_id, given.given_on, given.day_of_cycle),
             ADMINISTRATIONS,
             ids,
@@ -259,7 +264,7 @@ def load_timeline_rows(
     )
     if lab_analytes is not None:  # an expression, so SQLite keeps to the patient index
         labs = labs.where(lab.analyte.concat("").in_(sorted(lab_analytes)))
-    for patient_id, *values in rows(_ordered(labs, LAB_RESULTS, ids)):
+    for patient_id, *values in rows(in_record_order(labs, LAB_RESULTS, ids)):
         by_id[patient_id].labs.append(LabRow(*values))
     if assessment_reads is None:
         _all_assessments(connection, by_id, ids)
@@ -282,7 +287,7 @@ def load_timeline_rows(
         refills[pump_id].append(RefillRow(*values))
     pump = ITB_PUMPS.c
     for patient_id, pump_id, implanted_on, removed_on, reservoir_ml in rows(
-        _ordered(
+        in_record_order(
             select(
                 pump.patient_id,
                 pump.id,
@@ -301,7 +306,7 @@ def load_timeline_rows(
         )
     comorbidity = COMORBIDITIES.c
     for patient_id, *values in rows(
-        _ordered(
+        in_record_order(
             select(
                 comorbidity.patient_id,
                 comorbidity.kind,
@@ -427,7 +432,7 @@ def _holds_number(responses: str | None, item_id: str) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def _ordered(query: Select[Any], table: Any, ids: list[str]) -> Select[Any]:
+def in_record_order(query: Select[Any], table: Any, ids: Sequence[str]) -> Select[Any]:
     """``query`` limited to the batch's patients, in record order (patient, position, id)."""
     return query.where(table.c.patient_id.in_(ids)).order_by(
         table.c.patient_id, table.c.position, table.c.id
