@@ -20,6 +20,7 @@ ALLOWED: dict[str, set[str]] = {
     "export": {"domain", "knowledge", "store"},
     "ingest": {"domain", "knowledge", "store", "export"},
     "analysis": {"domain", "knowledge"},  # statistics over tidy frames (pure)
+    "privacy": {"domain", "knowledge"},  # de-identification and disclosure control (pure)
     "reports": {"analysis", "domain", "knowledge"},  # figures and documents from analysis results
     # Use cases joining the store with the engines above it (which may not import the store).
     "services": {"domain", "knowledge", "store", "monitoring", "ingest", "analysis"},
