@@ -17,7 +17,7 @@ ALLOWED: dict[str, set[str]] = {
     "synth": {"domain", "knowledge"},
     "monitoring": {"domain", "knowledge"},  # rule kinds over patient timelines (pure)
     # The native CSV layout is defined once, in export, and read back by ingest.
-    "export": {"domain", "knowledge", "store"},
+    "export": {"domain", "knowledge", "store", "privacy"},
     "ingest": {"domain", "knowledge", "store", "export"},
     "analysis": {"domain", "knowledge"},  # statistics over tidy frames (pure)
     "privacy": {"domain", "knowledge"},  # de-identification and disclosure control (pure)
