@@ -26,13 +26,18 @@ from spsreg.cli.context import (
 )
 from spsreg.cli.output import FormatOption, OutputFormat, emit, fail, render_table
 from spsreg.cli.progress import progress_bar
+from spsreg.export.deidentified import (
+    DEFAULT_K_MIN,
+    DEFAULT_QUASI_IDENTIFIERS,
+    export_deidentified,
+)
 from spsreg.export.native_jsonl import write_native_jsonl_file
 from spsreg.export.service import NativeExportFormat, export_native
 from spsreg.ingest.batch import ParsedRecord, ReadResult
 from spsreg.ingest.service import ImportReport, import_native_path, import_records
 from spsreg.services.imports import import_native_with_alerts
 from spsreg.services.monitoring import WorklistEntry
-from spsreg.store import NotFoundError, OnExisting, database_url_from_env
+from spsreg.store import Actor, NotFoundError, OnExisting, database_url_from_env
 from spsreg.synth import (
     DEFAULT_END_DATE,
     CohortConfig,
@@ -289,12 +294,33 @@ def export_command(
     patient: Annotated[
         list[str] | None, typer.Option(help="export only these patient ids (repeatable)")
     ] = None,
+    deidentify: Annotated[
+        bool,
+        typer.Option(
+            "--deidentify",
+            help="de-identified research export (keyed ids, shifted dates) with a k-anonymity report",
+        ),
+    ] = False,
+    k_min: Annotated[
+        int, typer.Option("--k-min", min=1, help="smallest class size allowed (--deidentify)")
+    ] = DEFAULT_K_MIN,
+    quasi_identifiers: Annotated[
+        str,
+        typer.Option(
+            "--quasi-identifiers", help="comma-separated quasi-identifiers (--deidentify)"
+        ),
+    ] = ",".join(DEFAULT_QUASI_IDENTIFIERS),
     site: SiteOption = None,
     user: UserOption = None,
     summary_format: SummaryFormatOption = OutputFormat.TABLE,
 ) -> None:
     """Export patient records in a native format, within what you may see."""
     actor = actor_for(site, user)
+    if deidentify:
+        _export_deidentified(
+            actor, data_format, out, tuple(patient or ()), k_min, quasi_identifiers, summary_format
+        )
+        return
     with open_cli_registry() as registry, progress_bar("Exporting patients", None) as advance:
         try:
             summary = export_native(
@@ -317,3 +343,61 @@ def export_command(
             f"Exported {summary.patients} patients ({', '.join(summary.sites) or 'no sites'}) to {summary.path} as {summary.format.value}; identifiers included for {summary.identifiers_included}."
         ],
     )
+
+
+def _export_deidentified(
+    actor: Actor,
+    data_format: NativeExportFormat,
+    out: Path,
+    patient_ids: tuple[str, ...],
+    k_min: int,
+    quasi_identifiers: str,
+    summary_format: OutputFormat,
+) -> None:
+    """``export --deidentify``: write the de-identified export, or refuse it (exit 2)."""
+    names = tuple(name.strip() for name in quasi_identifiers.split(",") if name.strip())
+    with open_cli_registry() as registry, progress_bar("Exporting patients", None) as advance:
+        try:
+            summary = export_deidentified(
+                registry,
+                actor,
+                data_format,
+                out,
+                as_of=date.today(),
+                k_min=k_min,
+                quasi_identifiers=names,
+                patient_ids=patient_ids,
+                progress=advance,
+            )
+        except ValueError as error:  # an unknown quasi-identifier
+            raise fail(f"{error}; nothing was exported") from error
+        except NotFoundError as error:
+            raise fail(f"{error}; nothing was exported") from error
+        except OSError as error:
+            raise fail(f"cannot write the export to {out}: {error}") from error
+    k = summary.k_anonymity_document()
+    document = {
+        "path": str(summary.path),
+        "format": summary.format.value,
+        "patients": summary.patients,
+        "sites": list(summary.sites),
+        "identifiers_included": 0,
+        "deidentified": True,
+        "k_anonymity": k,
+    }
+    steps = ", ".join(k["generalised"]) or "none"
+    if summary.refused:
+        line = (
+            f"Refused: k = {k['smallest_k']} is below --k-min {k_min} over "
+            f"{', '.join(k['quasi_identifiers'])} even after generalising ({steps}); "
+            f"{k['offending_classes']} classes too small. Nothing was written."
+        )
+    else:
+        line = (
+            f"Exported {summary.patients} de-identified patients to {summary.path} as "
+            f"{summary.format.value}; k = {k['smallest_k']} (minimum {k_min}), generalised: "
+            f"{steps}; k-anonymity report: {k['report']}."
+        )
+    emit(summary_format, "export", document, lines=[line])
+    if summary.refused:
+        raise typer.Exit(2)
