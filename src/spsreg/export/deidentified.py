@@ -16,7 +16,6 @@ read twice (a first pass for the report, a second to write), so memory stays bou
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -25,9 +24,7 @@ from typing import Any
 
 from spsreg.domain.patient import Site
 from spsreg.domain.record import PatientRecord
-from spsreg.export.native_csv import write_native_csv
-from spsreg.export.native_jsonl import write_native_jsonl_file
-from spsreg.export.service import EXPORT_BATCH, NativeExportFormat
+from spsreg.export.service import EXPORT_BATCH, NativeExportFormat, write_native
 from spsreg.privacy.deidentify import DeidentificationPolicy, deidentify_record
 from spsreg.privacy.kanonymity import (
     DEFAULT_K_MIN,
@@ -195,16 +192,7 @@ def export_deidentified(
             yield _generalised(record, final_rows[record.patient.id], outcome.generalised)
 
     target = report_path(export_format, out)
-    if export_format is NativeExportFormat.JSONL:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        partial = out.with_name(f".{out.name}.partial-{os.getpid()}")
-        try:
-            write_native_jsonl_file(partial, sites, records())
-            partial.replace(out)
-        finally:
-            partial.unlink(missing_ok=True)
-    else:
-        write_native_csv(out, sites, records())
+    write_native(export_format, out, sites, records())
     target.write_text(
         json.dumps(_report_document(outcome), indent=2, ensure_ascii=False) + "\n",
         encoding="utf-8",

@@ -10,7 +10,7 @@ file that looks complete; a CSV export writes its manifest last for the same rea
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -22,7 +22,7 @@ from spsreg.export.native_csv import write_native_csv
 from spsreg.export.native_jsonl import write_native_jsonl_file
 from spsreg.store import Actor, Registry
 
-__all__ = ["ExportSummary", "NativeExportFormat", "export_native"]
+__all__ = ["ExportSummary", "NativeExportFormat", "export_native", "write_native"]
 
 
 EXPORT_BATCH = 50
@@ -81,16 +81,7 @@ def export_native(
             yield record
 
     sites = _sites_in_scope(registry, actor, site_id)
-    if export_format is NativeExportFormat.JSONL:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        partial = out.with_name(f".{out.name}.partial-{os.getpid()}")
-        try:
-            write_native_jsonl_file(partial, sites, records())
-            partial.replace(out)
-        finally:
-            partial.unlink(missing_ok=True)
-    else:
-        write_native_csv(out, sites, records())
+    write_native(export_format, out, sites, records())
     return ExportSummary(
         path=out,
         format=export_format,
@@ -104,3 +95,24 @@ def _sites_in_scope(registry: Registry, actor: Actor, site_id: str | None) -> li
     wanted = site_id if site_id is not None else actor.site_id
     sites = registry.list_sites(actor)
     return [site for site in sites if wanted is None or site.id == wanted]
+
+
+def write_native(
+    export_format: NativeExportFormat,
+    out: Path,
+    sites: Sequence[Site],
+    records: Iterable[PatientRecord],
+) -> None:
+    """Write ``records`` to ``out`` in a native format. A JSON-lines file is written beside
+    ``out`` and renamed into place at the end, so a reader never sees half of it; a CSV directory
+    writes its manifest last."""
+    if export_format is NativeExportFormat.JSONL:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        partial = out.with_name(f".{out.name}.partial-{os.getpid()}")
+        try:
+            write_native_jsonl_file(partial, sites, records)
+            partial.replace(out)
+        finally:
+            partial.unlink(missing_ok=True)
+    else:
+        write_native_csv(out, sites, records)
