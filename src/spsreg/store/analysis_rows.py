@@ -28,7 +28,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Select, Text, cast, func, select
 
-from spsreg.store.scope import Actor, patient_scope
+from spsreg.store.scope import Actor
 from spsreg.store.tables import (
     ADMINISTRATIONS,
     ADVERSE_EVENTS,
@@ -41,7 +41,11 @@ from spsreg.store.tables import (
     PROCEDURES,
     VISITS,
 )
-from spsreg.store.timeline_rows import COURSE_DOSE_COLUMNS, in_record_order
+from spsreg.store.timeline_rows import (
+    COURSE_DOSE_COLUMNS,
+    in_record_order,
+    scoped_patient_rows,
+)
 
 __all__ = [
     "ADMINISTRATION_COLUMNS",
@@ -181,29 +185,21 @@ def scoped_analysis_patients(
     limit: int | None = None,
     patient_ids: Sequence[str] | None = None,
 ) -> list[Row]:
-    """Patient rows in scope ordered by id in character-code order (:data:`PATIENT_COLUMNS`):
-    those after the id
-    ``after`` (keyset pagination, at most ``limit``), optionally of one site and among
-    ``patient_ids`` only."""
-    # Ids in plain character-code order on both databases (as Python sorts them): PostgreSQL
-    # would otherwise sort by the database's locale, and batches would not follow one another.
-    patient_id: Any = PATIENTS.c.id
-    if connection.dialect.name == "postgresql":
-        patient_id = patient_id.collate("C")
-    query = select(*_PATIENT_SELECT).where(patient_scope(actor))
-    if site_id is not None:
-        query = query.where(PATIENTS.c.site_id == site_id)
-    if after is not None:
-        query = query.where(patient_id > after)
-    if patient_ids is not None:
-        query = query.where(PATIENTS.c.id.in_(list(patient_ids)))
-    query = query.order_by(patient_id)
-    if limit is not None:
-        query = query.limit(limit)
-    rows = []
-    for patient_id, pseudonym, site, sex, birth_year_month, *rest in connection.execute(query):
-        rows.append((patient_id, pseudonym, site, sex, int(birth_year_month[:4]), *rest))
-    return rows
+    """Patient rows in scope (:data:`PATIENT_COLUMNS`, birth year only), as
+    :func:`spsreg.store.timeline_rows.scoped_patient_rows` selects them."""
+    selected = scoped_patient_rows(
+        connection,
+        actor,
+        site_id=site_id,
+        after=after,
+        limit=limit,
+        patient_ids=patient_ids,
+        columns=_PATIENT_SELECT,
+    )
+    return [
+        (patient_id, pseudonym, site, sex, int(birth_year_month[:4]), *rest)
+        for patient_id, pseudonym, site, sex, birth_year_month, *rest in selected
+    ]
 
 
 def load_analysis_rows(

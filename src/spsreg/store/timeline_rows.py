@@ -192,17 +192,24 @@ def scoped_patient_rows(
     after: str | None = None,
     limit: int | None = None,
     patient_ids: Sequence[str] | None = None,
+    columns: Sequence[Any] = _PATIENT_COLUMNS,
 ) -> list[tuple[Any, ...]]:
-    """Patient rows in scope ordered by id: those after the id ``after`` (keyset pagination, at
-    most ``limit``), optionally of one site and among ``patient_ids`` only."""
-    query = select(*_PATIENT_COLUMNS).where(patient_scope(actor))
+    """Rows of ``columns`` (the patient id first) of the patients in scope, ordered by id in
+    character-code order: those after the id ``after`` (keyset pagination, at most ``limit``),
+    optionally of one site and among ``patient_ids`` only."""
+    # Ids in plain character-code order on both databases (as Python sorts them): PostgreSQL
+    # would otherwise sort by the database's locale.
+    patient_id: Any = PATIENTS.c.id
+    if connection.dialect.name == "postgresql":
+        patient_id = patient_id.collate("C")
+    query = select(*columns).where(patient_scope(actor))
     if site_id is not None:
         query = query.where(PATIENTS.c.site_id == site_id)
     if after is not None:
-        query = query.where(PATIENTS.c.id > after)
+        query = query.where(patient_id > after)
     if patient_ids is not None:
         query = query.where(PATIENTS.c.id.in_(list(patient_ids)))
-    query = query.order_by(PATIENTS.c.id)
+    query = query.order_by(patient_id)
     if limit is not None:
         query = query.limit(limit)
     return [tuple(row) for row in connection.execute(query)]
