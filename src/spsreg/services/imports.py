@@ -21,11 +21,12 @@ from spsreg.monitoring import RuleBook, SiteMonitoringConfig, load_rule_book
 from spsreg.monitoring.alerts import alert_sort_key
 from spsreg.services.monitoring import (
     WorklistEntry,
+    alert_fingerprints,
     evaluate_patients,
     require_worklist_reader,
     with_decisions,
 )
-from spsreg.store import Actor, NotFoundError, OnExisting, Registry
+from spsreg.store import Actor, OnExisting, Registry
 
 __all__ = ["ImportWithAlerts", "import_native_with_alerts"]
 
@@ -61,13 +62,7 @@ def import_native_with_alerts(
 
     def note_alerts_before(record: PatientRecord) -> None:
         patient_id = record.patient.id
-        try:
-            alerts, *_ = evaluate_patients(
-                registry, actor, as_of, patient_ids=[patient_id], config=config, rules=rules
-            )
-        except NotFoundError:  # a new patient: nothing was there before
-            alerts = []
-        before[patient_id] = {alert.fingerprint for alert in alerts}
+        before[patient_id] = alert_fingerprints(registry, actor, patient_id, as_of, config, rules)
 
     report = import_native_path(
         registry,

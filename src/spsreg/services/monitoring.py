@@ -63,6 +63,7 @@ __all__ = [
     "Worklist",
     "WorklistEntry",
     "acknowledge",
+    "alert_fingerprints",
     "evaluate_patients",
     "load_site_config",
     "require_worklist_reader",
@@ -384,7 +385,7 @@ def save_with_alerts(
     """
     require_worklist_reader(actor)
     day = as_of if as_of is not None else datetime.now(UTC).date()
-    before = _fingerprints(registry, actor, patient_id, day, config, rules)
+    before = alert_fingerprints(registry, actor, patient_id, day, config, rules)
     saved = registry.add(actor, patient_id, kind, record, reason, parent_id=parent_id)
     return SavedWithAlerts(saved, _new_alerts(registry, actor, saved, before, day, config, rules))
 
@@ -410,7 +411,7 @@ def update_with_alerts(
     if owner is None:
         record_id = str(getattr(record, "id"))  # noqa: B009 - every kind but identifiers has one
         owner = registry.get(actor, kind, record_id).patient_id
-    before = _fingerprints(registry, actor, owner, day, config, rules)
+    before = alert_fingerprints(registry, actor, owner, day, config, rules)
     saved = registry.update(actor, kind, record, expected_version, reason, patient_id=patient_id)
     return SavedWithAlerts(saved, _new_alerts(registry, actor, saved, before, day, config, rules))
 
@@ -432,7 +433,7 @@ def _patient_alerts(
     return alerts
 
 
-def _fingerprints(
+def alert_fingerprints(
     registry: Registry,
     actor: Actor,
     patient_id: str,
@@ -440,6 +441,8 @@ def _fingerprints(
     config: SiteMonitoringConfig | None,
     rules: RuleBook | None,
 ) -> set[str]:
+    """The fingerprints of one patient's alerts on ``as_of`` (none for a patient not stored yet):
+    what a change is compared against to find the alerts it created."""
     alerts = _patient_alerts(registry, actor, patient_id, as_of, config, rules)
     return {alert.fingerprint for alert in alerts}
 
