@@ -1,30 +1,30 @@
 """The case series report: every part of the cohort evidence, named by pseudonyms, in any format.
 
-The evidence is computed by the analysis modules on a small synthetic cohort (the report takes
-what the analytics service returns, read through the ``CohortEvidence`` protocol); the known
-answers are the analysis results themselves, as the report must print them.
+The evidence is computed by the analysis modules on a small synthetic cohort and handed to the
+report as the analytics service's own ``CohortAnalysis`` (which the report reads through its
+``CohortEvidence`` protocol); the known answers are the analysis results themselves, as the
+report must print them.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from spsreg.analysis.cohort import CohortFilter
-from spsreg.analysis.frames import CohortFrames, frames_from_records
+from spsreg.analysis.frames import frames_from_records
 from spsreg.analysis.lines import line_sequences, therapy_lines
-from spsreg.analysis.mixed_model import MixedModelResult, fit_outcome_model
+from spsreg.analysis.mixed_model import fit_outcome_model
 from spsreg.analysis.rates import response_rates, wilson_interval
 from spsreg.analysis.response import cohort_responses
-from spsreg.analysis.settings import DEFAULT_SETTINGS, AnalysisSettings
+from spsreg.analysis.settings import DEFAULT_SETTINGS
 from spsreg.analysis.starts import therapy_starts
-from spsreg.analysis.summary import SummaryTable, cohort_summary
-from spsreg.analysis.survival import SurvivalResult, time_to_discontinuation
+from spsreg.analysis.summary import cohort_summary
+from spsreg.analysis.survival import time_to_discontinuation
 from spsreg.reports.case_report import DISCLAIMER
 from spsreg.reports.cohort_report import MAX_TRAJECTORIES, build_cohort_report
 from spsreg.reports.render import (
@@ -36,34 +36,14 @@ from spsreg.reports.render import (
     render_html,
     write_report,
 )
+from spsreg.services.analytics import CohortAnalysis
 from spsreg.synth import CohortConfig, iter_synthetic_patients
 
 CONFIG = CohortConfig(patients=40, sites=2, years=3, seed=31)
 RECORDS = [p.record for p in iter_synthetic_patients(CONFIG)]
 
 
-@dataclass(frozen=True)
-class Evidence:
-    """The attributes of the analytics service's ``CohortAnalysis`` that the report reads."""
-
-    frames: CohortFrames
-    pseudonyms: Mapping[str, str]
-    cohort_filter: CohortFilter
-    outcome: str
-    therapies: tuple[str, ...]
-    settings: AnalysisSettings
-    starts: pd.DataFrame
-    responses: pd.DataFrame
-    rates: pd.DataFrame
-    survival: tuple[SurvivalResult, ...]
-    model: MixedModelResult | None
-    lines: pd.DataFrame
-    sequences: pd.DataFrame
-    summary: SummaryTable
-    timings: Mapping[str, float] = field(default_factory=dict)
-
-
-def evidence_for(therapies: tuple[str, ...], chosen: CohortFilter) -> Evidence:
+def evidence_for(therapies: tuple[str, ...], chosen: CohortFilter) -> CohortAnalysis:
     frames = chosen.apply(frames_from_records(RECORDS, as_of=CONFIG.end_date))
     starts = therapy_starts(frames)
     responses = cohort_responses(frames)
@@ -72,7 +52,7 @@ def evidence_for(therapies: tuple[str, ...], chosen: CohortFilter) -> Evidence:
         responses = responses.loc[responses["therapy"].isin(therapies)].reset_index(drop=True)
     reported = therapies or tuple(sorted(set(starts["therapy"])))
     lines = therapy_lines(frames)
-    return Evidence(
+    return CohortAnalysis(
         frames=frames,
         pseudonyms={r.patient.id: r.patient.pseudonym for r in RECORDS},
         cohort_filter=chosen,
@@ -95,12 +75,12 @@ def evidence_for(therapies: tuple[str, ...], chosen: CohortFilter) -> Evidence:
 
 
 @pytest.fixture(scope="module")
-def evidence() -> Evidence:
+def evidence() -> CohortAnalysis:
     return evidence_for(("diazepam",), CohortFilter(therapies=("diazepam",)))
 
 
 @pytest.fixture(scope="module")
-def report(evidence: Evidence) -> ReportDocument:
+def report(evidence: CohortAnalysis) -> ReportDocument:
     return build_cohort_report(evidence)
 
 
@@ -115,7 +95,7 @@ def first(document: ReportDocument, title: str, kind: type) -> object:
     return next(b for b in blocks(document, title) if isinstance(b, kind))
 
 
-def test_the_sections_of_a_case_series(report: ReportDocument, evidence: Evidence) -> None:
+def test_the_sections_of_a_case_series(report: ReportDocument, evidence: CohortAnalysis) -> None:
     assert [s.title for s in report.sections] == [
         "Cohort and methods",
         "Cohort summary",
@@ -142,7 +122,9 @@ def test_methods_state_the_filters_and_the_rules(report: ReportDocument) -> None
     assert "at least 50% of the baseline mean" in text and "Wilson" in text
 
 
-def test_the_summary_table_names_each_test(report: ReportDocument, evidence: Evidence) -> None:
+def test_the_summary_table_names_each_test(
+    report: ReportDocument, evidence: CohortAnalysis
+) -> None:
     summary = first(report, "Cohort summary", TableBlock)
     assert isinstance(summary, TableBlock)
     groups = evidence.summary.groups
@@ -156,7 +138,9 @@ def test_the_summary_table_names_each_test(report: ReportDocument, evidence: Evi
     assert any("/" in row[2] and "%" in row[2] for row in summary.rows)  # n/N (x%)
 
 
-def test_response_rates_with_wilson_intervals(report: ReportDocument, evidence: Evidence) -> None:
+def test_response_rates_with_wilson_intervals(
+    report: ReportDocument, evidence: CohortAnalysis
+) -> None:
     rates = first(report, "Response rates: Stiffness index", TableBlock)
     assert isinstance(rates, TableBlock)
     (expected,) = evidence.rates.itertuples()
@@ -172,7 +156,7 @@ def test_response_rates_with_wilson_intervals(report: ReportDocument, evidence: 
     assert isinstance(forest, FigureBlock) and forest.name == "forest"
 
 
-def test_known_rate_formatting(evidence: Evidence) -> None:
+def test_known_rate_formatting(evidence: CohortAnalysis) -> None:
     low, high = wilson_interval(3, 4)
     rates = pd.DataFrame(
         {
@@ -194,7 +178,7 @@ def test_known_rate_formatting(evidence: Evidence) -> None:
 
 
 def test_discontinuation_table_curves_and_censoring(
-    report: ReportDocument, evidence: Evidence
+    report: ReportDocument, evidence: CohortAnalysis
 ) -> None:
     table = first(report, "Time to treatment discontinuation", TableBlock)
     assert isinstance(table, TableBlock)
@@ -208,7 +192,7 @@ def test_discontinuation_table_curves_and_censoring(
 
 
 def test_the_swimmer_plot_names_patients_by_pseudonym(
-    report: ReportDocument, evidence: Evidence
+    report: ReportDocument, evidence: CohortAnalysis
 ) -> None:
     figure = first(report, "Lines of immunotherapy", FigureBlock)
     assert isinstance(figure, FigureBlock) and figure.name == "swimmer"
@@ -222,7 +206,7 @@ def test_the_swimmer_plot_names_patients_by_pseudonym(
 
 
 def test_the_model_table_and_a_model_not_asked_for(
-    report: ReportDocument, evidence: Evidence
+    report: ReportDocument, evidence: CohortAnalysis
 ) -> None:
     table = first(report, "Mixed-effects model of the outcome over time", TableBlock)
     assert isinstance(table, TableBlock) and evidence.model is not None
@@ -235,7 +219,7 @@ def test_the_model_table_and_a_model_not_asked_for(
 
 
 def test_limitations_count_what_was_not_assessable(
-    report: ReportDocument, evidence: Evidence
+    report: ReportDocument, evidence: CohortAnalysis
 ) -> None:
     (items,) = blocks(report, "Limitations")
     assert isinstance(items, BulletList)
