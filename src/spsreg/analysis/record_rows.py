@@ -21,14 +21,20 @@ from spsreg.analysis.antibody_status import gad65_status, glyr_status
 from spsreg.analysis.therapies import therapy_of_course, therapy_of_procedure
 from spsreg.domain.assessments import Assessment, ItemResponse
 from spsreg.domain.exposure import daily_amount
-from spsreg.domain.medications import MedicationCourse
 from spsreg.domain.patient import VitalStatus
 from spsreg.domain.record import PatientRecord
 from spsreg.domain.scales import ScaleError, score_assessment
 from spsreg.knowledge.errors import UnknownDrugError
 from spsreg.knowledge.pack import KnowledgePack
 
-__all__ = ["OUTCOMES", "OUTCOME_SCALES", "RecordRows", "assessment_total"]
+__all__ = [
+    "OUTCOMES",
+    "OUTCOME_SCALES",
+    "RecordRows",
+    "assessment_total",
+    "chain_roots",
+    "on_or_before",
+]
 
 OUTCOME_SCALES: Mapping[str, str] = MappingProxyType(
     {
@@ -67,12 +73,14 @@ def assessment_total(assessment: Assessment) -> float | None:
     return _cached_total(assessment.scale_id, assessment.scale_version, items)
 
 
-def _on_or_before(day: date | None, as_of: date) -> date | None:
+def on_or_before(day: date | None, as_of: date) -> date | None:
+    """``day`` when it is known by ``as_of``; None for a day not recorded or after it."""
     return day if day is not None and day <= as_of else None
 
 
-def _chain_roots(courses: tuple[MedicationCourse, ...]) -> dict[str, str]:
-    previous = {course.id: course.previous_course_id for course in courses}
+def chain_roots(previous: Mapping[str, str | None]) -> dict[str, str]:
+    """Course id -> the id of the first course of its dose-change chain, from each course's
+    ``previous_course_id``."""
     roots: dict[str, str] = {}
     for course_id in previous:
         current, seen = course_id, {course_id}
@@ -114,7 +122,7 @@ class RecordRows:
         as_of, pid = self.as_of, record.patient.id
         self._add_patient(record)
         self._add_outcomes(record)
-        roots = _chain_roots(record.medication_courses)
+        roots = chain_roots({c.id: c.previous_course_id for c in record.medication_courses})
         therapy_of: dict[str, str] = {}
         for course in record.medication_courses:
             therapy = therapy_of_course(course.drug_id, course.route.value)
@@ -122,7 +130,7 @@ class RecordRows:
             if course.start_date > as_of:
                 continue
             amount = daily_amount(course)
-            stop = _on_or_before(course.stop_date, as_of)
+            stop = on_or_before(course.stop_date, as_of)
             self._append(
                 "courses",
                 {
@@ -156,7 +164,7 @@ class RecordRows:
                         "term": event.term,
                         "grade": float(event.grade),
                         "onset_date": event.onset_date,
-                        "resolved_date": _on_or_before(event.resolved_date, as_of),
+                        "resolved_date": on_or_before(event.resolved_date, as_of),
                         "serious": event.serious,
                         "suspected_course_ids": tuple(event.suspected_course_ids),
                     },
@@ -169,7 +177,7 @@ class RecordRows:
                         "patient_id": pid,
                         "kind": condition.kind.value,
                         "diagnosed_on": condition.diagnosed_on,
-                        "resolved_on": _on_or_before(condition.resolved_on, as_of),
+                        "resolved_on": on_or_before(condition.resolved_on, as_of),
                     },
                 )
 
@@ -184,7 +192,7 @@ class RecordRows:
             therapy = therapy_of_procedure(procedure.kind.value)
             if procedure.start_date <= as_of:
                 events.append((therapy, procedure.start_date, "procedure_start", procedure.id))
-            end = _on_or_before(procedure.end_date, as_of)
+            end = on_or_before(procedure.end_date, as_of)
             if end is not None:
                 events.append((therapy, end, "procedure_end", procedure.id))
         table = self.columns["therapy_events"]
@@ -197,7 +205,7 @@ class RecordRows:
 
     def _add_patient(self, record: PatientRecord) -> None:
         as_of, patient = self.as_of, record.patient
-        death = _on_or_before(patient.date_of_death, as_of)
+        death = on_or_before(patient.date_of_death, as_of)
         vital = patient.vital_status.value
         if patient.date_of_death is not None and death is None:
             vital = VitalStatus.ALIVE.value  # the death is after the analysis date
@@ -209,9 +217,9 @@ class RecordRows:
                 "sex": patient.sex.value,
                 "birth_year": float(patient.birth_year_month[:4]),
                 "phenotype": None if patient.phenotype is None else patient.phenotype.value,
-                "onset_date": _on_or_before(patient.onset_date, as_of),
-                "diagnosis_date": _on_or_before(patient.diagnosis_date, as_of),
-                "first_contact_date": _on_or_before(patient.first_contact_date, as_of),
+                "onset_date": on_or_before(patient.onset_date, as_of),
+                "diagnosis_date": on_or_before(patient.diagnosis_date, as_of),
+                "first_contact_date": on_or_before(patient.first_contact_date, as_of),
                 "date_of_death": death,
                 "vital_status": vital,
                 "follow_up_end": death or self._last_fact(record),
@@ -235,7 +243,7 @@ class RecordRows:
         known = [day for day in days if day is not None and day <= self.as_of]
         if known:
             return max(known)
-        return _on_or_before(record.patient.first_contact_date, self.as_of)
+        return on_or_before(record.patient.first_contact_date, self.as_of)
 
     def _add_outcomes(self, record: PatientRecord) -> None:
         """Outcome rows of one patient, already in (outcome, date, source, value) order."""

@@ -30,7 +30,7 @@ from spsreg.analysis.frames import (
     CohortFrames,
     typed_frame,
 )
-from spsreg.analysis.record_rows import assessment_total
+from spsreg.analysis.record_rows import assessment_total, chain_roots, on_or_before
 from spsreg.analysis.therapies import therapy_of_course, therapy_of_procedure
 from spsreg.domain.assessments import Assessment
 from spsreg.domain.exposure import daily_amount
@@ -63,22 +63,6 @@ _OUTCOME_SOURCES = np.array(
     ["diary" if str(name).startswith("diary_") else "visit" for name in _OUTCOME_NAMES],
     dtype=object,
 )
-
-
-def _on_or_before(day: date | None, as_of: date) -> date | None:
-    return day if day is not None and day <= as_of else None
-
-
-def _chain_roots(previous: Mapping[str, str | None]) -> dict[str, str]:
-    """Course id -> the id of the first course of its dose-change chain."""
-    roots: dict[str, str] = {}
-    for course_id in previous:
-        current, seen = course_id, {course_id}
-        while (parent := previous.get(current)) is not None and parent not in seen:
-            seen.add(parent)
-            current = parent
-        roots[course_id] = current
-    return roots
 
 
 @dataclass
@@ -118,7 +102,7 @@ class FrameBuilder:
                     "term": term,
                     "grade": float(grade),
                     "onset_date": onset,
-                    "resolved_date": _on_or_before(resolved, as_of),
+                    "resolved_date": on_or_before(resolved, as_of),
                     "serious": bool(serious),
                     "suspected_course_ids": tuple(suspected or ()),
                 },
@@ -131,7 +115,7 @@ class FrameBuilder:
                         "patient_id": pid,
                         "kind": kind,
                         "diagnosed_on": diagnosed_on,
-                        "resolved_on": _on_or_before(resolved_on, as_of),
+                        "resolved_on": on_or_before(resolved_on, as_of),
                     },
                 )
         self._patients(batch, by_patient)
@@ -203,7 +187,7 @@ class FrameBuilder:
             death,
             vital,
         ) in by_patient.items():
-            shown_death = _on_or_before(death, as_of)
+            shown_death = on_or_before(death, as_of)
             if death is not None and shown_death is None:
                 vital = "alive"  # the death is after the analysis date
             results = labs.get(pid, [])
@@ -215,12 +199,12 @@ class FrameBuilder:
                     "sex": sex,
                     "birth_year": float(birth_year),
                     "phenotype": phenotype,
-                    "onset_date": _on_or_before(onset, as_of),
-                    "diagnosis_date": _on_or_before(diagnosis, as_of),
-                    "first_contact_date": _on_or_before(contact, as_of),
+                    "onset_date": on_or_before(onset, as_of),
+                    "diagnosis_date": on_or_before(diagnosis, as_of),
+                    "first_contact_date": on_or_before(contact, as_of),
                     "date_of_death": shown_death,
                     "vital_status": vital,
-                    "follow_up_end": shown_death or last.get(pid) or _on_or_before(contact, as_of),
+                    "follow_up_end": shown_death or last.get(pid) or on_or_before(contact, as_of),
                     "gad65_status": gad65_status(results, as_of, self.pack),
                     "glyr_status": glyr_status(results, as_of),
                 },
@@ -263,7 +247,7 @@ class FrameBuilder:
     def _courses_and_events(self, batch: AnalysisRows) -> None:
         as_of = self.as_of
         therapy_of: dict[str, str] = {}
-        roots = _chain_roots({row[1]: row[15] for row in batch.courses})
+        roots = chain_roots({row[1]: row[15] for row in batch.courses})
         for row in batch.courses:
             pid, course_id, drug_id, route, intent, schedule = row[:6]
             start, stop, stop_reason, previous = row[12:16]
@@ -272,7 +256,7 @@ class FrameBuilder:
             if start > as_of:
                 continue
             amount = self._daily_amount(row)
-            shown_stop = _on_or_before(stop, as_of)
+            shown_stop = on_or_before(stop, as_of)
             self._append(
                 "courses",
                 {
