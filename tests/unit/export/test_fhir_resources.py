@@ -1,4 +1,4 @@
-"""FHIR R4 export of Patient, the SPS Condition and MedicationStatements (one patient record)."""
+"""FHIR R4 export of one patient record: Patient, the SPS Condition and MedicationStatements."""
 
 from __future__ import annotations
 
@@ -63,11 +63,19 @@ def _statement(course: MedicationCourse) -> dict[str, Any]:
 
 def test_every_resource_of_the_full_record_validates() -> None:
     resources = patient_resources(full_record())
-    assert [r["resourceType"] for r in resources] == [
+    assert [r["resourceType"] for r in resources][:2] == ["Patient", "Condition"]
+    assert {r["resourceType"] for r in resources} == {
         "Patient",
         "Condition",
-        *["MedicationStatement"] * len(full_record().medication_courses),
-    ]
+        "Consent",
+        "Observation",
+        "Encounter",
+        "MedicationStatement",
+        "MedicationAdministration",
+        "Device",
+        "Procedure",
+        "AdverseEvent",
+    }
     for resource in resources:
         _validate(resource)
 
@@ -149,6 +157,19 @@ def test_condition_without_dates_and_unknown_diagnosis_code() -> None:
     assert condition["verificationStatus"]["coding"][0]["code"] == "unconfirmed"
 
 
+def test_a_recorded_pack_code_is_kept_and_a_code_with_line_breaks_goes_to_an_extension() -> None:
+    record = minimal_record()
+    icd = record.patient.model_copy(update={"diagnosis_code": "G25.82"})
+    condition = patient_resources(record.model_copy(update={"patient": icd}))[1]
+    assert {"system": "urn:spsreg:diagnosis-code", "code": "G25.82"} in condition["code"]["coding"]
+    odd = record.patient.model_copy(update={"diagnosis_code": "a\nb"})
+    condition = patient_resources(record.model_copy(update={"patient": odd}))[1]
+    _validate(condition)
+    assert condition["extension"] == [
+        {"url": "urn:spsreg:fhir:extension:diagnosis-code", "valueString": "a\nb"}
+    ]
+
+
 def test_rxnorm_only_where_the_pack_has_an_rxcui() -> None:
     resources = _by_id(full_record())
     diazepam = resources["p-0001-course-diazepam-1"]["medicationCodeableConcept"]["coding"]
@@ -167,10 +188,18 @@ def test_regular_dosage_period_and_status() -> None:
         {"doseQuantity": {"value": 5.0, "unit": "mg", "system": UCUM_SYSTEM, "code": "mg"}}
     ]
     assert dosage["timing"] == {"repeat": {"frequency": 3, "period": 1, "periodUnit": "d"}}
-    assert dosage["route"] == {"text": "oral"}
+    assert dosage["route"] == {
+        "coding": [{"system": "urn:spsreg:route", "code": "oral"}],
+        "text": "oral",
+    }
     assert statement["effectivePeriod"] == {"start": "2019-03-01", "end": "2019-09-01"}
     assert statement["status"] == "completed"
-    assert statement["statusReason"] == [{"text": "dose_changed"}]
+    assert statement["statusReason"] == [
+        {
+            "coding": [{"system": "urn:spsreg:stop-reason", "code": "dose_changed"}],
+            "text": "dose_changed",
+        }
+    ]
 
 
 def test_continuous_intrathecal_dose_is_a_rate_per_day_in_ucum_micrograms() -> None:
@@ -210,7 +239,7 @@ def test_as_needed_dose_with_a_maximum() -> None:
     course = _course(schedule=DosingSchedule.AS_NEEDED, times_per_period=2, period_days=1)
     (dosage,) = _statement(course)["dosage"]
     assert dosage["asNeededBoolean"] is True
-    assert "timing" not in dosage
+    assert dosage["timing"] == {"repeat": {"frequency": 2, "period": 1, "periodUnit": "d"}}
     assert dosage["maxDosePerPeriod"]["numerator"]["value"] == 10.0
     assert dosage["maxDosePerPeriod"]["denominator"]["value"] == 1
 
