@@ -21,9 +21,14 @@ ALLOWED: dict[str, set[str]] = {
     "ingest": {"domain", "knowledge", "store", "export"},
     "analysis": {"domain", "knowledge"},  # statistics over tidy frames (pure)
     "privacy": {"domain", "knowledge"},  # de-identification and disclosure control (pure)
-    "reports": {"analysis", "domain", "knowledge"},  # figures and documents from analysis results
+    "reports": {
+        "analysis",
+        "domain",
+        "knowledge",
+        "privacy",
+    },  # figures and documents from analysis results
     # Use cases joining the store with the engines above it (which may not import the store).
-    "services": {"domain", "knowledge", "store", "monitoring", "ingest", "analysis"},
+    "services": {"domain", "knowledge", "store", "monitoring", "ingest", "analysis", "privacy"},
     "cli": {
         "domain",
         "knowledge",

@@ -23,6 +23,12 @@ from spsreg.analysis.settings import (
 from spsreg.analysis.therapies import THERAPIES, therapy_label
 from spsreg.cli.context import SiteOption, UserOption, actor_for, day_option, open_cli_registry
 from spsreg.cli.output import FormatOption, OutputFormat, emit, fail, render_table
+from spsreg.cli.sharing_options import (
+    DisclosureConfigOption,
+    ShareOption,
+    released,
+    sharing_option,
+)
 from spsreg.knowledge import load_knowledge_pack
 from spsreg.knowledge.vocabulary import ComorbidityKind, Phenotype
 from spsreg.store import StoreError
@@ -30,6 +36,7 @@ from spsreg.store import StoreError
 if TYPE_CHECKING:
     from spsreg.analysis.cohort import CohortFilter
     from spsreg.services.analytics import CohortAnalysis, PatientAnalysis
+    from spsreg.services.cohort_release import CohortRelease
 
 # The statistics and plotting libraries (pandas, scipy, statsmodels, lifelines, matplotlib) take
 # seconds to import: they are imported when an analysis runs, not whenever `spsreg` starts.
@@ -40,9 +47,11 @@ __all__ = [
     "analyze_app",
     "cohort_document",
     "cohort_filter",
+    "cohort_release",
     "response_document",
     "run_cohort",
     "settings_option",
+    "shared_cohort_document",
 ]
 
 analyze_app = typer.Typer(
@@ -222,14 +231,17 @@ def response_command(
     from spsreg.reports.case_report import DISCLAIMER
     from spsreg.reports.render import interval, number
     from spsreg.services.analytics import patient_analysis as run_patient_analysis
+    from spsreg.services.sharing import per_patient_refusal
 
     day = day_option(as_of, "--as-of")
     chosen = settings_option(settings)
+    actor = actor_for(site, user)
+    refusal = per_patient_refusal(actor)
+    if refusal is not None:
+        raise fail(refusal)
     with open_cli_registry() as registry:
         try:
-            analysis = run_patient_analysis(
-                registry, actor_for(site, user), patient, as_of=day, settings=chosen
-            )
+            analysis = run_patient_analysis(registry, actor, patient, as_of=day, settings=chosen)
         except StoreError as error:
             raise fail(str(error)) from error
     site_id = str(analysis.frames.patients["site_id"].iloc[0])
@@ -323,6 +335,44 @@ def cohort_document(analysis: CohortAnalysis, site: str | None) -> dict[str, Any
     }
 
 
+def cohort_release(
+    options: CohortOptions, analysis: CohortAnalysis, share: bool, config: Path | None
+) -> CohortRelease:
+    """The counts of ``analysis`` as the options' actor may see them (exact for own-site staff
+    about their own patients, disclosure-controlled otherwise or with ``--share``)."""
+    from spsreg.services.cohort_release import release_cohort
+
+    sites = {str(s) for s in analysis.frames.patients["site_id"]}
+    actor = actor_for(options.site, options.user)
+    return release_cohort(analysis, sharing_option(actor, sites, share, config))
+
+
+def shared_cohort_document(
+    analysis: CohortAnalysis, release: CohortRelease, site: str | None
+) -> dict[str, Any]:
+    """The ``analysis-cohort`` document for a shared audience: released counts (null where
+    suppressed), rates recomputed from them, no summary table and no per-time timelines."""
+    document = cohort_document(analysis, site)
+    model = document["mixed_model"]
+    if model is not None and release.model is not None:
+        model["n_patients"] = release.model.n_patients
+        model["n_observations"] = release.model.n_observations
+        if not release.model.estimates:
+            model.update(coefficients=[], patient_variance=None, residual_variance=None)
+    return {
+        **document,
+        "patients": release.patients,
+        "starts": release.starts,
+        "response_rates": [r.to_document() for r in release.rates],
+        "discontinuation": [s.to_document() for s in release.survival],
+        "mixed_model": model,
+        "lines_of_therapy": [
+            {"sequence": s.sequence, "patients": s.patients} for s in release.sequences
+        ],
+        "summary": None,
+    }
+
+
 @analyze_app.command("cohort")
 def cohort_command(
     phenotype: PhenotypeOption = None,
@@ -343,6 +393,8 @@ def cohort_command(
     settings: SettingsOption = None,
     site: SiteOption = None,
     user: UserOption = None,
+    share: ShareOption = False,
+    disclosure_config: DisclosureConfigOption = None,
     output_format: FormatOption = OutputFormat.TABLE,
 ) -> None:
     """Cohort evidence: response rates, time to discontinuation, mixed model, lines of therapy."""
@@ -359,20 +411,30 @@ def cohort_command(
         cohort=cohort_filter(site, phenotype, gad65, glyr, comorbidity, start_from, start_to),
     )
     analysis = run_cohort(options, fit_model=not no_model)
-    document = cohort_document(analysis, site)
+    release = cohort_release(options, analysis, share, disclosure_config)
+    exact = release.sharing.exact
+    document = {
+        **(
+            cohort_document(analysis, site)
+            if exact
+            else shared_cohort_document(analysis, release, site)
+        ),
+        **release.metadata(),
+    }
     tables = [
         render_table(
-            f"Response rates ({outcome}, {analysis.patients} patients, as of {options.day})",
+            f"Response rates ({outcome}, {released(release.patients)} patients, as of "
+            f"{options.day})",
             ["therapy", "responders/assessable", "rate", "95% CI (%)", "not assessable"],
             [
                 [
-                    r["label"],
-                    f"{r['responders']}/{r['assessable']}",
-                    percent(r["rate"], 1),
-                    interval(r["low"], r["high"], 1, 100.0),
-                    r["not_assessable"],
+                    therapy_label(r.therapy),
+                    f"{released(r.responders)}/{released(r.assessable)}",
+                    percent(r.rate, 1),
+                    interval(r.low, r.high, 1, 100.0),
+                    released(r.not_assessable),
                 ]
-                for r in document["response_rates"]
+                for r in release.rates
             ],
         ),
         render_table(
@@ -381,30 +443,35 @@ def cohort_command(
             [
                 [
                     therapy_label(s.therapy),
-                    s.n,
-                    s.events,
-                    s.censored,
-                    _median(s.median_days, s.median_low, s.median_high),
+                    released(s.n),
+                    released(s.events),
+                    released(s.censored),
+                    _median(s.median_days, s.median_low, s.median_high)
+                    if s.n is not None
+                    else "withheld",
                 ]
-                for s in analysis.survival
+                for s in release.survival
             ],
         ),
     ]
-    if analysis.model is not None:
+    model = analysis.model
+    if model is not None and release.model is not None and release.model.estimates:
         tables.append(
             render_table(
-                f"Mixed model of {outcome} ({analysis.model.n_patients} patients, "
-                f"{analysis.model.n_observations} observations)",
+                f"Mixed model of {outcome} ({released(release.model.n_patients)} patients, "
+                f"{released(release.model.n_observations)} observations)",
                 ["term", "estimate", "95% CI", "p"],
                 [
                     [c.term, number(c.estimate, 2), interval(c.low, c.high, 2), number(c.p, 3)]
-                    for c in analysis.model.coefficients.itertuples()
+                    for c in model.coefficients.itertuples()
                 ],
             )
         )
     lines = [
-        f"{analysis.cohort_filter.describe()}: {analysis.patients} patients. Lines of therapy, "
-        "the summary table and censoring notes: --format json, or `spsreg report cohort`.",
+        f"{analysis.cohort_filter.describe()}: {released(release.patients)} patients. Lines of "
+        "therapy, the summary table and censoring notes: --format json, or `spsreg report "
+        "cohort`.",
+        release.sharing.policy_line(),
         DISCLAIMER,
     ]
     emit(output_format, "analysis-cohort", document, tables=tables, lines=lines)

@@ -8,6 +8,12 @@ import typer
 
 from spsreg.cli.context import SiteOption, UserOption, actor_for, open_cli_registry, redacted_url
 from spsreg.cli.output import FormatOption, OutputFormat, emit, render_table
+from spsreg.cli.sharing_options import (
+    DisclosureConfigOption,
+    ShareOption,
+    released,
+    sharing_option,
+)
 from spsreg.store import create_engine_for, database_url_from_env, migrate, verify_audit_chain
 from spsreg.store.migrate import schema_status
 
@@ -47,31 +53,43 @@ def init(output_format: FormatOption = OutputFormat.TABLE) -> None:
 def stats(
     site: SiteOption = None,
     user: UserOption = None,
+    share: ShareOption = False,
+    disclosure_config: DisclosureConfigOption = None,
     output_format: FormatOption = OutputFormat.TABLE,
 ) -> None:
-    """Counts per table and per site (within what you may see)."""
+    """Counts per table and per site (within what you may see; controlled unless exact for you)."""
+    from spsreg.services.statistics_release import release_statistics
+
     actor = actor_for(site, user)
     with open_cli_registry() as registry:
         statistics = registry.statistics(actor)
+    sharing = sharing_option(actor, statistics.per_site, share, disclosure_config)
+    release = release_statistics(statistics, sharing)
     url = redacted_url(database_url_from_env())
     document: dict[str, Any] = {
         "database": url,
-        "per_table": statistics.per_table,
-        "per_site": statistics.per_site,
+        "per_table": release.per_table,
+        "per_site": release.per_site,
+        **release.metadata(),
     }
-    sections = sorted({table for counts in statistics.per_site.values() for table in counts})
+    sections = sorted({table for counts in release.per_site.values() for table in counts})
     tables = [
-        render_table("Rows per table", ["table", "rows"], sorted(statistics.per_table.items())),
+        render_table(
+            "Rows per table",
+            ["table", "rows"],
+            [[name, released(count)] for name, count in sorted(release.per_table.items())],
+        ),
         render_table(
             "Rows per site",
             ["site", *sections],
             [
-                [site_id, *(counts.get(s, 0) for s in sections)]
-                for site_id, counts in sorted(statistics.per_site.items())
+                [site_id, *(released(counts.get(s, 0)) for s in sections)]
+                for site_id, counts in sorted(release.per_site.items())
             ],
         ),
     ]
-    emit(output_format, "stats", document, tables=tables, lines=[f"Database: {url}"])
+    lines = [f"Database: {url}", sharing.policy_line()]
+    emit(output_format, "stats", document, tables=tables, lines=lines)
 
 
 @audit_app.command("verify")

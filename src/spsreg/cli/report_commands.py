@@ -25,11 +25,13 @@ from spsreg.cli.analysis_commands import (
     StartFromOption,
     StartToOption,
     cohort_filter,
+    cohort_release,
     run_cohort,
     settings_option,
 )
 from spsreg.cli.context import SiteOption, UserOption, actor_for, day_option, open_cli_registry
 from spsreg.cli.output import OutputFormat, emit, fail
+from spsreg.cli.sharing_options import DisclosureConfigOption, ShareOption
 from spsreg.store import StoreError
 
 if TYPE_CHECKING:
@@ -65,7 +67,7 @@ SummaryFormatOption = Annotated[
 
 
 def report_document(
-    written: WrittenReport, kind: str, subject: str, patients: int, as_of: object
+    written: WrittenReport, kind: str, subject: str, patients: int | None, as_of: object
 ) -> dict[str, Any]:
     """The ``report`` document (docs/cli.md)."""
     return {
@@ -90,9 +92,17 @@ def _write(document: ReportDocument, fmt: DocumentFormat, out: Path) -> WrittenR
 
 
 def _print(
-    written: WrittenReport, kind: str, subject: str, patients: int, as_of: object, fmt: OutputFormat
+    written: WrittenReport,
+    kind: str,
+    subject: str,
+    patients: int | None,
+    as_of: object,
+    fmt: OutputFormat,
+    *,
+    disclosure: dict[str, Any] | None = None,
+    policy_line: str | None = None,
 ) -> None:
-    document = report_document(written, kind, subject, patients, as_of)
+    document = {**report_document(written, kind, subject, patients, as_of), **(disclosure or {})}
     extra = (
         f" and {len(written.files) - 1} figure files beside it" if len(written.files) > 1 else ""
     )
@@ -102,7 +112,8 @@ def _print(
         document,
         lines=[
             f"Wrote the {kind} report on {subject} ({written.format.value}, {written.figures} "
-            f"figures) to {written.path}{extra}."
+            f"figures) to {written.path}{extra}.",
+            *([policy_line] if policy_line else []),
         ],
     )
 
@@ -167,6 +178,8 @@ def cohort_command(
     settings: SettingsOption = None,
     site: SiteOption = None,
     user: UserOption = None,
+    share: ShareOption = False,
+    disclosure_config: DisclosureConfigOption = None,
     summary_format: SummaryFormatOption = OutputFormat.TABLE,
 ) -> None:
     """A case series of the patients who started a therapy: rates, survival, figures, limits."""
@@ -182,6 +195,16 @@ def cohort_command(
         cohort=cohort_filter(site, phenotype, gad65, glyr, comorbidity, start_from, start_to),
     )
     analysis = run_cohort(options)
-    written = _write(build_cohort_report(analysis), document_format, out)
+    release = cohort_release(options, analysis, share, disclosure_config)
+    written = _write(build_cohort_report(analysis, release=release), document_format, out)
     subject = analysis.cohort_filter.describe()
-    _print(written, "cohort", subject, analysis.patients, options.day, summary_format)
+    _print(
+        written,
+        "cohort",
+        subject,
+        release.patients,
+        options.day,
+        summary_format,
+        disclosure=release.metadata(),
+        policy_line=release.policy_line,
+    )

@@ -60,12 +60,31 @@ class Audience(StrEnum):
     """Who an output is for.
 
     ``own_site_staff``: the site's own staff, for the site's own patients: exact counts.
+    ``registry_administrator``: the administrator of the registry installation, inside it (the
+    data steward, who already holds every record stored there): exact counts, not for sharing.
     ``shared``: anyone outside the site (other sites, coordinators, exports, shared reports):
     disclosure-controlled counts.
     """
 
     OWN_SITE_STAFF = "own_site_staff"
+    REGISTRY_ADMINISTRATOR = "registry_administrator"
     SHARED = "shared"
+
+    @property
+    def exact(self) -> bool:
+        """True when counts are released as they are (never for anything shared)."""
+        return self is not Audience.SHARED
+
+
+EXACT_NOTES: dict[Audience, str] = {
+    Audience.OWN_SITE_STAFF: (
+        "Exact counts for the site's own staff about the site's own patients; not for sharing."
+    ),
+    Audience.REGISTRY_ADMINISTRATOR: (
+        "Exact counts for the registry administrator inside the registry; not for sharing."
+    ),
+}
+"""The metadata note of each exact audience."""
 
 
 class RoundingRule(StrEnum):
@@ -154,7 +173,7 @@ class ControlledTable:
 
     def metadata(self) -> dict[str, Any]:
         """The disclosure-control policy and outcome, JSON-ready, to travel with the output."""
-        exact = self.audience is Audience.OWN_SITE_STAFF
+        exact = self.audience.exact
         reasons = [s.reason for s in self.suppressions]
         return {
             "disclosure_control": {
@@ -177,12 +196,7 @@ class ControlledTable:
                     }
                     for s in self.suppressions
                 ],
-                "note": (
-                    "Exact counts for the site's own staff about the site's own patients; "
-                    "not for sharing."
-                    if exact
-                    else DIFFERENCING_NOTE
-                ),
+                "note": EXACT_NOTES.get(self.audience, DIFFERENCING_NOTE),
             }
         }
 
@@ -222,7 +236,7 @@ def control_counts(
         if position in hidden:
             return None
         count = exact[position]
-        return count if audience is Audience.OWN_SITE_STAFF else policy.rounded(count)
+        return count if audience.exact else policy.rounded(count)
 
     row_labels = tuple(frame.index)
     column_labels = tuple(frame.columns)

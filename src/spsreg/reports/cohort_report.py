@@ -29,6 +29,7 @@ from spsreg.analysis.summary import SummaryTable
 from spsreg.analysis.survival import SurvivalResult
 from spsreg.analysis.therapies import therapy_label
 from spsreg.reports.case_report import DISCLAIMER
+from spsreg.reports.cohort_shared import ReleasedCohort, shared_sections, shown
 from spsreg.reports.figures.forest import forest_plot
 from spsreg.reports.figures.style import outcome_display
 from spsreg.reports.figures.survival import km_plot
@@ -89,37 +90,60 @@ class CohortEvidence(Protocol):
     def summary(self) -> SummaryTable: ...
 
 
-def build_cohort_report(evidence: CohortEvidence, *, title: str | None = None) -> ReportDocument:
-    """The case series report of ``evidence``."""
+def build_cohort_report(
+    evidence: CohortEvidence,
+    *,
+    title: str | None = None,
+    release: ReleasedCohort | None = None,
+) -> ReportDocument:
+    """The case series report of ``evidence``.
+
+    With a ``release`` that is not exact (a shared audience), the count sections are those of
+    :func:`spsreg.reports.cohort_shared.shared_sections` (released counts, no figures, no summary
+    table, no mixed model) and the policy is printed on the page; with an exact release the
+    report is the full one and says its counts are exact and not for sharing.
+    """
     frames = evidence.frames
     therapies = ", ".join(therapy_label(t) for t in evidence.therapies) or "none"
-    sections = (
-        _methods(evidence),
-        _summary(evidence.summary),
-        _responses(evidence),
-        _trajectories(evidence),
-        _discontinuation(evidence.survival),
-        _lines(evidence),
-        _model(evidence.model),
-        _limitations(evidence),
-    )
+    shared = release is not None and not release.exact
+    patients = shown(release.patients) if release is not None else str(len(frames.patients))
+    sections: tuple[Section, ...]
+    if release is not None and shared:
+        sections = (
+            _methods(evidence, patients, sites=False),
+            *shared_sections(release),
+            _limitations(evidence, shared=True),
+        )
+    else:
+        sections = (
+            _methods(evidence, patients),
+            _summary(evidence.summary),
+            _responses(evidence),
+            _trajectories(evidence),
+            _discontinuation(evidence.survival),
+            _lines(evidence),
+            _model(evidence.model),
+            _limitations(evidence),
+        )
+    policy = "" if release is None else f" {release.policy_line}"
     return ReportDocument(
         kind="cohort",
         title=title or f"Case series: {therapies}",
         subtitle=(
-            f"{len(frames.patients)} patients with stiff person spectrum disorder; "
+            f"{patients} patients with stiff person spectrum disorder; "
             f"{evidence.cohort_filter.describe()}."
         ),
-        data_note=f"Registry data as of {frames.as_of.isoformat()}.",
+        data_note=f"Registry data as of {frames.as_of.isoformat()}.{policy}",
         disclaimer=DISCLAIMER,
         sections=sections,
     )
 
 
-def _methods(evidence: CohortEvidence) -> Section:
+def _methods(evidence: CohortEvidence, patients: str, *, sites: bool = True) -> Section:
     settings, frames = evidence.settings, evidence.frames
     low, high = settings.on_treatment_from_days, settings.on_treatment_to_days
-    sites = sorted(set(frames.patients["site_id"].astype(str)))
+    site_ids = sorted(set(frames.patients["site_id"].astype(str)))
+    origin = f" from {len(site_ids)} site(s)" if sites else ""
     return Section(
         "Cohort and methods",
         (
@@ -127,7 +151,7 @@ def _methods(evidence: CohortEvidence) -> Section:
                 (
                     f"Selection: {evidence.cohort_filter.describe()}.",
                     f"Analysis date: {frames.as_of.isoformat()} (nothing recorded later is used).",
-                    f"Patients: {len(frames.patients)} from {len(sites)} site(s).",
+                    f"Patients: {patients}{origin}.",
                     "Therapies reported: "
                     + (", ".join(therapy_label(t) for t in evidence.therapies) or "none")
                     + ".",
@@ -335,16 +359,17 @@ def _model(model: MixedModelResult | None) -> Section:
     return Section("Mixed-effects model of the outcome over time", tuple(blocks))
 
 
-def _limitations(evidence: CohortEvidence) -> Section:
+def _limitations(evidence: CohortEvidence, *, shared: bool = False) -> Section:
     rates = evidence.rates
     not_assessable = int(rates["not_assessable"].sum()) if len(rates) else 0
+    missing = "Some" if shared else str(not_assessable)
     items = (
         "A case series from an observational registry: no control group and no randomisation, "
         "so differences between therapies can reflect who received them (confounding by "
         "indication) rather than what the therapies do.",
         "Regression to the mean: therapies are often started when symptoms are at their worst, "
         "so part of a later improvement is expected without any effect.",
-        f"Missing data: {not_assessable} patient-therapy pairs could not be assessed for the "
+        f"Missing data: {missing} patient-therapy pairs could not be assessed for the "
         "main outcome and are left out of the rates (never imputed); if they differ from the "
         "assessable ones, the rates are biased.",
         "Co-treatments change around immunotherapy starts; the mixed model adjusts for the "

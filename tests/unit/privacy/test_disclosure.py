@@ -94,16 +94,17 @@ def test_ties_between_partners_take_the_first_in_order() -> None:
     assert reasons(pd.Series([12, 5, 12])) == {cell(0): S, cell(1): P}
 
 
-def test_own_site_staff_get_exact_counts_and_totals() -> None:
+@pytest.mark.parametrize("audience", [Audience.OWN_SITE_STAFF, Audience.REGISTRY_ADMINISTRATOR])
+def test_exact_audiences_get_exact_counts_and_totals(audience: Audience) -> None:
     table = pd.DataFrame({"a": [2, 15], "b": [0, 33]}, index=["x", "y"])
-    controlled = control_counts(table, DEFAULT, Audience.OWN_SITE_STAFF)
+    controlled = control_counts(table, DEFAULT, audience)
     assert controlled.cells == ((2, 0), (15, 33))
     assert controlled.row_totals == (2, 48)
     assert controlled.column_totals == (17, 33)
     assert controlled.grand_total == 50
     assert controlled.suppressions == ()
     meta = controlled.metadata()["disclosure_control"]
-    assert meta["audience"] == "own_site_staff"
+    assert meta["audience"] == audience.value
     assert meta["counts"] == "exact" and meta["shareable"] is False
 
 
