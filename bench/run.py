@@ -12,8 +12,10 @@ responses of every therapy start, Kaplan-Meier, mixed model) on the same day on 
 
 ``BENCH_REGISTRY_HOME``: instead of building a registry, run only the monitoring and analysis
 stages on the embedded (SQLite) registry already in that ``SPSREG_HOME`` (``BENCH_PATIENTS`` must
-say how many patients it holds). The figures of stages not run are kept from the previous
-``bench/results.json``, each with the git revision that measured it.
+say how many patients it holds). ``BENCH_ONLY=fhir``: run only the FHIR stage (bench/fhir_bench.py:
+Bulk NDJSON export and import at ``BENCH_PATIENTS`` and at a fifth of it). In both cases the
+figures of stages not run are kept from the previous ``bench/results.json``, each with the git
+revision that measured it.
 """
 
 from __future__ import annotations
@@ -24,58 +26,17 @@ import json
 import os
 import platform
 import subprocess
-import sys
 import tempfile
 import time
 import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from bench.fhir_bench import fhir_benchmarks
+from bench.stages import Figure, run_stage
+
 BENCH_DIR = Path(__file__).resolve().parent
-
-
-@dataclass(frozen=True)
-class Figure:
-    benchmark: str
-    figure: str
-    value: float
-    unit: str
-    data_size: str
-    revision: str = ""  # the git revision that measured it (filled in when the report is written)
-
-
-@dataclass(frozen=True)
-class StageRun:
-    seconds: float
-    peak_rss_mib: float
-    stdout: str
-
-
-def run_stage(args: list[str], env: dict[str, str]) -> StageRun:
-    """Run ``python -m spsreg ARGS`` and measure wall time and the child's own peak RSS.
-
-    Output goes to temporary files, not pipes: a child printing more than a pipe holds would
-    otherwise block while this process waits for it.
-    """
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        started = time.perf_counter()
-        process = subprocess.Popen(
-            [sys.executable, "-m", "spsreg", *args],
-            env={**os.environ, **env},
-            stdout=out,
-            stderr=err,
-            text=True,
-        )
-        _, status, usage = os.wait4(process.pid, 0)
-        seconds = time.perf_counter() - started
-        process.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        stdout, stderr = out.read(), err.read()
-    if process.returncode != 0:
-        raise RuntimeError(f"spsreg {' '.join(args)} failed ({process.returncode}):\n{stderr}")
-    return StageRun(seconds=seconds, peak_rss_mib=usage.ru_maxrss / 1024, stdout=stdout)
 
 
 def sha256_of(path: Path) -> str:
@@ -179,6 +140,8 @@ def registry_core_benchmarks(work: Path) -> list[Figure]:
             ]
             figures += monitoring_benchmarks(backend, env, patients, size)
             figures += analysis_benchmarks(backend, env, patients, size)
+            if backend == "sqlite":
+                figures += fhir_stage_benchmarks(work, env)
             exported = work / f"exported-{backend}.jsonl"
             run = run_stage(["export", "--format", "jsonl", "--out", str(exported)], env)
             figures += [
@@ -315,6 +278,40 @@ def analysis_benchmarks(
     ]
 
 
+def cohort_settings() -> tuple[int, int, int, str, str]:
+    patients = int(os.environ.get("BENCH_PATIENTS", "10000"))
+    years = int(os.environ.get("BENCH_YEARS", "5"))
+    sites = int(os.environ.get("BENCH_SITES", "3"))
+    seed = os.environ.get("BENCH_SEED", "20261121")
+    return patients, years, sites, seed, f"{patients} patients x {years} years, {sites} sites"
+
+
+def generated_registry(work: Path, patients: int) -> dict[str, str]:
+    """An embedded registry holding the first ``patients`` of the benchmark cohort."""
+    _, years, sites, seed, _ = cohort_settings()
+    generated = work / f"generated-{patients}.jsonl"
+    cohort = ["--patients", str(patients), "--sites", str(sites), "--years", str(years)]
+    run_stage(
+        ["generate", *cohort, "--seed", seed, "--out", str(generated), "--format", "json"], {}
+    )
+    env = {"SPSREG_HOME": str(work / f"home-{patients}"), "SPSREG_DATABASE_URL": ""}
+    run_stage(["init", "--format", "json"], env)
+    run_stage(["import", str(generated), "--summary-format", "json"], env)
+    return env
+
+
+def fhir_stage_benchmarks(work: Path, full_registry: dict[str, str] | None) -> list[Figure]:
+    """FHIR NDJSON export and import at the benchmark size and at a fifth of it (the same
+    cohort's prefix), so that peak memory can be compared as the data grow."""
+    patients, years, sites, _, _ = cohort_settings()
+    figures: list[Figure] = []
+    for count in (max(1, patients // 5), patients):
+        size = f"{count} patients x {years} years, {sites} sites"
+        env = full_registry if count == patients and full_registry else None
+        figures += fhir_benchmarks(work, env or generated_registry(work, count), count, size)
+    return figures
+
+
 def machine_description() -> dict[str, Any]:
     return {
         "python": platform.python_version(),
@@ -387,7 +384,10 @@ def merged_with_previous(figures: list[Figure]) -> list[Figure]:
 
 def main() -> None:
     reuse = os.environ.get("BENCH_REGISTRY_HOME")
-    if reuse:
+    if os.environ.get("BENCH_ONLY") == "fhir":
+        with tempfile.TemporaryDirectory(prefix="spsreg-bench-") as directory:
+            figures = merged_with_previous(fhir_stage_benchmarks(Path(directory), None))
+    elif reuse:
         figures = merged_with_previous(existing_registry_benchmarks(Path(reuse)))
     else:
         with tempfile.TemporaryDirectory(prefix="spsreg-bench-") as directory:

@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 from spsreg.domain import PatientRecord
 from spsreg.export import deidentified
 from spsreg.export.deidentified import K_ANONYMITY_FILE, export_deidentified
-from spsreg.export.service import NativeExportFormat
+from spsreg.export.service import NATIVE_EXPORT_FORMATS, ExportFormat
 from spsreg.privacy.dates import date_offset_days
 from spsreg.privacy.keys import ExportKey, keyed_pseudonym
 from spsreg.store import Actor, Registry, Role
@@ -73,12 +73,12 @@ def jsonl_records(path: Path) -> list[PatientRecord]:
     return [PatientRecord.model_validate_json(line) for line in lines[1:]]
 
 
-@pytest.mark.parametrize("export_format", list(NativeExportFormat))
+@pytest.mark.parametrize("export_format", list(NATIVE_EXPORT_FORMATS))
 @pytest.mark.parametrize("actor", [ADMIN, STAFF_A], ids=["admin", "staff"])
 def test_no_identifier_value_appears_in_a_deidentified_export(
-    loaded: Registry, tmp_path: Path, export_format: NativeExportFormat, actor: Actor
+    loaded: Registry, tmp_path: Path, export_format: ExportFormat, actor: Actor
 ) -> None:
-    out = tmp_path / ("export.jsonl" if export_format is NativeExportFormat.JSONL else "csv")
+    out = tmp_path / ("export.jsonl" if export_format is ExportFormat.JSONL else "csv")
 
     summary = export_deidentified(loaded, actor, export_format, out, as_of=AS_OF, k_min=1)
 
@@ -95,8 +95,8 @@ def test_the_k_anonymity_report_is_written_beside_the_export(
     loaded: Registry, tmp_path: Path
 ) -> None:
     jsonl = tmp_path / "e.jsonl"
-    export_deidentified(loaded, ADMIN, NativeExportFormat.JSONL, jsonl, as_of=AS_OF, k_min=1)
-    export_deidentified(loaded, ADMIN, NativeExportFormat.CSV, tmp_path / "d", as_of=AS_OF, k_min=1)
+    export_deidentified(loaded, ADMIN, ExportFormat.JSONL, jsonl, as_of=AS_OF, k_min=1)
+    export_deidentified(loaded, ADMIN, ExportFormat.CSV, tmp_path / "d", as_of=AS_OF, k_min=1)
 
     report = json.loads((tmp_path / f"e.jsonl.{K_ANONYMITY_FILE}").read_text(encoding="utf-8"))
     assert (tmp_path / "d" / K_ANONYMITY_FILE).exists()
@@ -108,8 +108,8 @@ def test_the_k_anonymity_report_is_written_beside_the_export(
 
 def test_a_second_export_has_new_pseudonyms(loaded: Registry, tmp_path: Path) -> None:
     first, second = tmp_path / "1.jsonl", tmp_path / "2.jsonl"
-    export_deidentified(loaded, ADMIN, NativeExportFormat.JSONL, first, as_of=AS_OF, k_min=1)
-    export_deidentified(loaded, ADMIN, NativeExportFormat.JSONL, second, as_of=AS_OF, k_min=1)
+    export_deidentified(loaded, ADMIN, ExportFormat.JSONL, first, as_of=AS_OF, k_min=1)
+    export_deidentified(loaded, ADMIN, ExportFormat.JSONL, second, as_of=AS_OF, k_min=1)
 
     one = {r.patient.pseudonym for r in jsonl_records(first)}
     two = {r.patient.pseudonym for r in jsonl_records(second)}
@@ -123,7 +123,7 @@ def test_intervals_between_a_patients_dates_are_preserved(
     key = ExportKey(bytes(range(32)))
     monkeypatch.setattr(deidentified, "new_export_key", lambda: key)
     out = tmp_path / "e.jsonl"
-    export_deidentified(loaded, ADMIN, NativeExportFormat.JSONL, out, as_of=AS_OF, k_min=1)
+    export_deidentified(loaded, ADMIN, ExportFormat.JSONL, out, as_of=AS_OF, k_min=1)
 
     exported = {r.patient.pseudonym: r for r in jsonl_records(out)}
     checked = 0
@@ -154,10 +154,10 @@ def test_a_cohort_too_small_for_k_min_is_refused_and_nothing_is_written(
     csv_dir = tmp_path / "csv"
 
     summary = export_deidentified(
-        loaded, ADMIN, NativeExportFormat.JSONL, out, as_of=AS_OF, k_min=len(cohort()) + 1
+        loaded, ADMIN, ExportFormat.JSONL, out, as_of=AS_OF, k_min=len(cohort()) + 1
     )
     csv_summary = export_deidentified(
-        loaded, ADMIN, NativeExportFormat.CSV, csv_dir, as_of=AS_OF, k_min=len(cohort()) + 1
+        loaded, ADMIN, ExportFormat.CSV, csv_dir, as_of=AS_OF, k_min=len(cohort()) + 1
     )
 
     assert summary.refused and csv_summary.refused
@@ -177,7 +177,7 @@ def test_generalisation_is_carried_into_the_records(
     out = tmp_path / "e.jsonl"
 
     summary = export_deidentified(
-        loaded, ADMIN, NativeExportFormat.JSONL, out, as_of=AS_OF, k_min=2,
+        loaded, ADMIN, ExportFormat.JSONL, out, as_of=AS_OF, k_min=2,
         quasi_identifiers=("birth_year",), patient_ids=born_1970s,
     )  # fmt: skip
 
@@ -193,7 +193,7 @@ def test_generalisation_is_carried_into_the_records(
 def test_an_unknown_quasi_identifier_is_an_error(loaded: Registry, tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="postcode"):
         export_deidentified(
-            loaded, ADMIN, NativeExportFormat.JSONL, tmp_path / "e.jsonl", as_of=AS_OF,
+            loaded, ADMIN, ExportFormat.JSONL, tmp_path / "e.jsonl", as_of=AS_OF,
             quasi_identifiers=("postcode",),
         )  # fmt: skip
     assert list(tmp_path.iterdir()) == []

@@ -17,7 +17,12 @@ import pytest
 from sqlalchemy import Engine, delete
 
 from spsreg.domain import PatientRecord
-from spsreg.export.service import ExportSummary, NativeExportFormat, export_native
+from spsreg.export.service import (
+    NATIVE_EXPORT_FORMATS,
+    ExportFormat,
+    ExportSummary,
+    export_records,
+)
 from spsreg.ingest.service import import_native_path
 from spsreg.store import Actor, NotFoundError, Registry, Role
 from spsreg.store.tables import SCHEMA_INFO, metadata
@@ -63,14 +68,14 @@ def test_site_staff_export_their_own_patients_with_identifiers(
 ) -> None:
     out = tmp_path / "site-a.jsonl"
 
-    summary = export_native(loaded, staff_of("SITE-A"), NativeExportFormat.JSONL, out)
+    summary = export_records(loaded, staff_of("SITE-A"), ExportFormat.JSONL, out)
 
     own = by_pseudonym([r for r in cohort() if r.patient.site_id == "SITE-A"])
     header, records = jsonl_content(out)
     assert [site["id"] for site in header["sites"]] == ["SITE-A"]
     assert [PatientRecord.model_validate(r) for r in records] == own
     assert all(r["identifiers"] is not None for r in records)
-    assert summary == ExportSummary(out, NativeExportFormat.JSONL, len(own), ("SITE-A",), len(own))
+    assert summary == ExportSummary(out, ExportFormat.JSONL, len(own), ("SITE-A",), len(own))
 
 
 def test_an_administrator_exports_every_site_without_identifiers(
@@ -78,7 +83,7 @@ def test_an_administrator_exports_every_site_without_identifiers(
 ) -> None:
     out = tmp_path / "all"
 
-    summary = export_native(loaded, ADMIN, NativeExportFormat.CSV, out)
+    summary = export_records(loaded, ADMIN, ExportFormat.CSV, out)
 
     assert summary.patients == len(cohort()) and summary.identifiers_included == 0
     assert summary.sites == ("SITE-A", "SITE-B")
@@ -94,7 +99,7 @@ def test_selected_patients_are_exported_in_the_order_asked(
     wanted = [cohort()[3].patient.id, cohort()[0].patient.id]
     out = tmp_path / "selected.jsonl"
 
-    summary = export_native(loaded, ADMIN, NativeExportFormat.JSONL, out, patient_ids=tuple(wanted))
+    summary = export_records(loaded, ADMIN, ExportFormat.JSONL, out, patient_ids=tuple(wanted))
 
     _, records = jsonl_content(out)
     assert [r["patient"]["id"] for r in records] == wanted
@@ -109,8 +114,8 @@ def test_selecting_another_sites_patient_is_not_found_and_writes_nothing(
     out = tmp_path / "selected.jsonl"
 
     with pytest.raises(NotFoundError, match=f"patient {other} not found"):
-        export_native(
-            loaded, staff_of("SITE-A"), NativeExportFormat.JSONL, out, patient_ids=(own, other)
+        export_records(
+            loaded, staff_of("SITE-A"), ExportFormat.JSONL, out, patient_ids=(own, other)
         )
 
     assert list(tmp_path.iterdir()) == []
@@ -130,13 +135,13 @@ def test_an_interrupted_jsonl_export_leaves_no_file_at_the_target(
 
     monkeypatch.setattr(Registry, "iter_patient_records", failing_iter)
     with pytest.raises(ConnectionError):
-        export_native(loaded, ADMIN, NativeExportFormat.JSONL, out)
+        export_records(loaded, ADMIN, ExportFormat.JSONL, out)
 
     assert list(out.parent.iterdir()) == []  # neither the target nor a partial file
 
     out.write_text("an earlier, complete export\n", encoding="utf-8")
     with pytest.raises(ConnectionError):
-        export_native(loaded, ADMIN, NativeExportFormat.JSONL, out)
+        export_records(loaded, ADMIN, ExportFormat.JSONL, out)
     assert out.read_text(encoding="utf-8") == "an earlier, complete export\n"
     assert list(out.parent.iterdir()) == [out]
 
@@ -154,23 +159,23 @@ def files_of(path: Path) -> dict[str, bytes]:
     return {child.name: child.read_bytes() for child in sorted(path.iterdir())}
 
 
-@pytest.mark.parametrize("export_format", list(NativeExportFormat))
+@pytest.mark.parametrize("export_format", list(NATIVE_EXPORT_FORMATS))
 @pytest.mark.parametrize("exporter", [ADMIN, staff_of("SITE-B")], ids=["admin", "site-b"])
 def test_export_import_export_is_byte_identical(
     loaded: Registry,
     engine: Engine,
     tmp_path: Path,
-    export_format: NativeExportFormat,
+    export_format: ExportFormat,
     exporter: Actor,
 ) -> None:
-    suffix = ".jsonl" if export_format is NativeExportFormat.JSONL else ""
+    suffix = ".jsonl" if export_format is ExportFormat.JSONL else ""
     first = tmp_path / f"first{suffix}"
     second = tmp_path / f"second{suffix}"
-    export_native(loaded, exporter, export_format, first)
+    export_records(loaded, exporter, export_format, first)
     empty_registry(engine)
 
     report = import_native_path(loaded, ADMIN, first, as_of=CONFIG.end_date)
-    export_native(loaded, exporter, export_format, second)
+    export_records(loaded, exporter, export_format, second)
 
     assert report.ok and report.created > 0
     assert files_of(first) == files_of(second)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from record_examples import minimal_record
@@ -22,14 +23,22 @@ from spsreg.domain import (
     TherapyIntent,
 )
 from spsreg.export.native_jsonl import write_native_jsonl_file
+from spsreg.ingest.service import read_native_path
 from spsreg.monitoring import Severity
-from spsreg.services.imports import import_native_with_alerts
+from spsreg.services.imports import ImportWithAlerts, import_batch_with_alerts
 from spsreg.services.monitoring import snooze, worklist
 from spsreg.store import Actor, OnExisting, Registry, Role, ScopeError
 
 DAY = date(2025, 6, 1)
 SITE_A = Site(id="SITE-A", name="Site A Neurology", country="GB")  # as the registry fixture
 A1, A2 = "p-imp-a1", "p-imp-a2"
+
+
+def import_native_with_alerts(
+    registry: Registry, actor: Actor, path: Path, **options: Any
+) -> ImportWithAlerts:
+    kind, batch = read_native_path(path)
+    return import_batch_with_alerts(registry, actor, batch, kind, **options)
 
 
 def course(patient_id: str, name: str, drug: str, mg: float, times: int) -> MedicationCourse:

@@ -379,3 +379,35 @@ def full_record(patient_id: str = "p-0001", site_id: str = "SITE-A") -> PatientR
             ),
         ),
     )
+
+
+PHI_CANARY = "xq9"
+"""In every planted value of :func:`phi_canary_record`; "9" is outside the base32 alphabet of
+keyed tokens, so a keyed id never contains it by chance."""
+
+
+def phi_canary_record() -> PatientRecord:
+    """The full example record with :data:`PHI_CANARY` planted in every identifier and text field."""
+    data = full_record(patient_id="xq9-patient-7731", site_id="xq9-site-hospital").model_dump()
+    data["patient"].update(
+        pseudonym="XQ9-PSEUDONYM-7731",
+        genetic_diagnosis="xq9 genetic diagnosis text",
+        biobank_link="https://biobank.example.org/xq9-sample",
+        functioning_classification="xq9 ICF free text",
+    )
+    data["identifiers"].update(
+        given_name="Xq9given",
+        family_name="Xq9family",
+        hospital_number="XQ9-HN-99314",
+        address="17 Xq9lane, Xq9town XQ91 4AB",
+        phone="+44 7946 0999 xq9",
+        email="xq9.patient@example.org",
+    )
+    data["lab_results"][0]["laboratory"] = "Xq9 Hospital laboratory"
+    data["comorbidities"][1]["detail"] = "xq9: patient of Dr Xq9doctor"
+    data["genetic_markers"][0]["method"] = "xq9 sequencing"
+    data["pumps"][0]["device"] = "XQ9-SERIAL-0042"
+    data["procedures"][0]["detail"] = "xq9 procedure note"
+    data["non_drug_therapies"][0]["detail"] = "xq9 physio at Xq9town"
+    data["adverse_events"][0]["term"] = "xq9 somnolence seen by Dr Xq9"
+    return PatientRecord.model_validate(data)

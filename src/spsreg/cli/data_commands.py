@@ -32,10 +32,12 @@ from spsreg.export.deidentified import (
     export_deidentified,
 )
 from spsreg.export.native_jsonl import write_native_jsonl_file
-from spsreg.export.service import NativeExportFormat, export_native
-from spsreg.ingest.batch import ParsedRecord, ReadResult
-from spsreg.ingest.service import ImportReport, import_native_path, import_records
-from spsreg.services.imports import import_native_with_alerts
+from spsreg.export.service import ExportFormat, export_records
+from spsreg.ingest.batch import NativeBatch, ParsedRecord, ReadResult
+from spsreg.ingest.fhir_reader import read_fhir_path
+from spsreg.ingest.redcap_reader import read_redcap_path
+from spsreg.ingest.service import ImportReport, import_batch, import_records, read_native_path
+from spsreg.services.imports import import_batch_with_alerts
 from spsreg.services.monitoring import WorklistEntry
 from spsreg.store import Actor, NotFoundError, OnExisting, database_url_from_env
 from spsreg.synth import (
@@ -58,6 +60,8 @@ MAX_ALERTS_SHOWN = 50
 
 class ImportFormat(StrEnum):
     NATIVE = "native"  # spsreg JSON-lines file or CSV table directory, recognised by what PATH is
+    FHIR = "fhir"  # FHIR R4 Bundle (JSON file), Bulk Data NDJSON file, or a directory of them
+    REDCAP = "redcap"  # REDCap records export (CSV) with --dictionary and --mapping
 
 
 def register(app: typer.Typer) -> None:
@@ -178,12 +182,34 @@ def import_command(
     path: Annotated[
         Path,
         typer.Argument(
-            exists=True, metavar="PATH", help="native JSON-lines file or CSV table directory"
+            exists=True,
+            metavar="PATH",
+            help="native JSON-lines file or CSV directory; FHIR bundle, NDJSON or directory; REDCap CSV",
         ),
     ],
     data_format: Annotated[
         ImportFormat, typer.Option("--format", help="data format of PATH")
     ] = ImportFormat.NATIVE,
+    into_site: Annotated[
+        str | None,
+        typer.Option(
+            "--into-site",
+            help="site the patients of another system belong to (FHIR from elsewhere, REDCap; default --site)",
+        ),
+    ] = None,
+    dictionary: Annotated[
+        Path | None,
+        typer.Option(
+            exists=True, help="REDCap data dictionary (CSV) of the project (--format redcap)"
+        ),
+    ] = None,
+    mapping: Annotated[
+        Path | None,
+        typer.Option(
+            exists=True,
+            help="mapping file (YAML) from REDCap fields to the registry (--format redcap)",
+        ),
+    ] = None,
     on_existing: Annotated[
         OnExisting, typer.Option(help="what to do with patients already stored")
     ] = OnExisting.SKIP_IDENTICAL,
@@ -213,13 +239,18 @@ def import_command(
     actor = actor_for(site, user)
     settings = monitoring_config(config) if alerts else None
     new_alerts: tuple[WorklistEntry, ...] | None = None
+    try:
+        kind, batch = _read_batch(path, data_format, into_site or site, dictionary, mapping)
+    except OSError as error:  # the file or directory cannot be read at all
+        raise fail(str(error)) from error
     with open_cli_registry() as registry, progress_bar("Importing patients", None) as advance:
         try:
             if alerts:
-                imported = import_native_with_alerts(
+                imported = import_batch_with_alerts(
                     registry,
                     actor,
-                    path,
+                    batch,
+                    kind,
                     as_of=check_date,
                     on_existing=on_existing,
                     strict=strict,
@@ -228,10 +259,11 @@ def import_command(
                 )
                 report, new_alerts = imported.report, imported.new_alerts
             else:
-                report = import_native_path(
+                report = import_batch(
                     registry,
                     actor,
-                    path,
+                    batch,
+                    kind,
                     as_of=check_date,
                     on_existing=on_existing,
                     strict=strict,
@@ -270,6 +302,15 @@ def import_command(
                 ],
             )
         )
+    unmapped = document["unmapped"]
+    if unmapped["total"]:
+        tables.append(
+            render_table(
+                f"Not mapped ({unmapped['total']} items; all of them in --summary-format json or --report)",
+                ["category", "items"],
+                [[category, count] for category, count in unmapped["by_category"].items()],
+            )
+        )
     lines = [
         f"Imported {report.created} new and {report.replaced} replaced patients; {report.unchanged} unchanged; {report.rejected_records} rejected.",
     ]
@@ -285,12 +326,39 @@ def import_command(
         raise typer.Exit(2)
 
 
+def _read_batch(
+    path: Path,
+    data_format: ImportFormat,
+    site_id: str | None,
+    dictionary: Path | None,
+    mapping: Path | None,
+) -> tuple[str, NativeBatch]:
+    """Read PATH with the reader of its format (the import itself is the same for every format)."""
+    if data_format is ImportFormat.NATIVE:
+        return read_native_path(path)
+    if data_format is ImportFormat.FHIR:
+        return "fhir", read_fhir_path(path, site_id=site_id)
+    if dictionary is None or mapping is None:
+        raise fail("--format redcap needs --dictionary and --mapping")
+    if site_id is None:
+        raise fail("--format redcap needs the site the patients belong to: --into-site or --site")
+    return "redcap", read_redcap_path(path, dictionary=dictionary, mapping=mapping, site_id=site_id)
+
+
 def export_command(
     data_format: Annotated[
-        NativeExportFormat,
-        typer.Option("--format", help="jsonl (one patient per line) or csv (tidy tables)"),
+        ExportFormat,
+        typer.Option(
+            "--format",
+            help="jsonl or csv (native), fhir-bundle or fhir-ndjson (FHIR R4), omop (OMOP CDM v5.4)",
+        ),
     ],
-    out: Annotated[Path, typer.Option(help="file (jsonl) or directory (csv) to write")],
+    out: Annotated[
+        Path,
+        typer.Option(
+            help="file (jsonl, fhir-bundle) or directory (csv, fhir-ndjson, omop) to write"
+        ),
+    ],
     patient: Annotated[
         list[str] | None, typer.Option(help="export only these patient ids (repeatable)")
     ] = None,
@@ -314,7 +382,7 @@ def export_command(
     user: UserOption = None,
     summary_format: SummaryFormatOption = OutputFormat.TABLE,
 ) -> None:
-    """Export patient records in a native format, within what you may see."""
+    """Export patient records (native, FHIR R4 or OMOP CDM), within what you may see."""
     actor = actor_for(site, user)
     if deidentify:
         _export_deidentified(
@@ -323,7 +391,7 @@ def export_command(
         return
     with open_cli_registry() as registry, progress_bar("Exporting patients", None) as advance:
         try:
-            summary = export_native(
+            summary = export_records(
                 registry,
                 actor,
                 data_format,
@@ -347,7 +415,7 @@ def export_command(
 
 def _export_deidentified(
     actor: Actor,
-    data_format: NativeExportFormat,
+    data_format: ExportFormat,
     out: Path,
     patient_ids: tuple[str, ...],
     k_min: int,

@@ -1,4 +1,4 @@
-"""De-identified research export: native JSON-lines or CSV, with a k-anonymity report.
+"""De-identified research export in any export format (native, FHIR, OMOP), with a k-anonymity report.
 
 Every patient in the actor's scope goes through :func:`deidentify_record` under a fresh export key
 that is never written anywhere (the export cannot be linked back to the registry, nor to another
@@ -24,7 +24,7 @@ from typing import Any
 
 from spsreg.domain.patient import Site
 from spsreg.domain.record import PatientRecord
-from spsreg.export.service import EXPORT_BATCH, NativeExportFormat, write_native
+from spsreg.export.service import EXPORT_BATCH, ExportFormat, write_records
 from spsreg.privacy.deidentify import DeidentificationPolicy, deidentify_record
 from spsreg.privacy.kanonymity import (
     DEFAULT_K_MIN,
@@ -61,7 +61,7 @@ class DeidentifiedExportSummary:
     """What a de-identified export did: the files, the k-anonymity outcome, or the refusal."""
 
     path: Path
-    format: NativeExportFormat
+    format: ExportFormat
     patients: int  # records written (0 when refused)
     sites: tuple[str, ...]  # keyed site ids
     report_path: Path | None  # None when refused (nothing written)
@@ -85,9 +85,9 @@ class DeidentifiedExportSummary:
         }
 
 
-def report_path(export_format: NativeExportFormat, out: Path) -> Path:
-    """Where the k-anonymity report goes: inside a CSV directory, or beside a JSON-lines file."""
-    if export_format is NativeExportFormat.CSV:
+def report_path(export_format: ExportFormat, out: Path) -> Path:
+    """Where the k-anonymity report goes: inside an export directory, or beside an export file."""
+    if export_format.writes_directory:
         return out / K_ANONYMITY_FILE
     return out.with_name(f"{out.name}.{K_ANONYMITY_FILE}")
 
@@ -138,7 +138,7 @@ def _generalised(
 def export_deidentified(
     registry: Registry,
     actor: Actor,
-    export_format: NativeExportFormat,
+    export_format: ExportFormat,
     out: Path,
     *,
     as_of: date,
@@ -192,7 +192,7 @@ def export_deidentified(
             yield _generalised(record, final_rows[record.patient.id], outcome.generalised)
 
     target = report_path(export_format, out)
-    write_native(export_format, out, sites, records())
+    write_records(export_format, out, sites, records())
     target.write_text(
         json.dumps(_report_document(outcome), indent=2, ensure_ascii=False) + "\n",
         encoding="utf-8",

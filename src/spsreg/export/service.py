@@ -1,4 +1,4 @@
-"""Exporting from the registry in the native formats, within the caller's scope.
+"""Exporting from the registry (native, FHIR R4 or OMOP CDM), within the caller's scope.
 
 What an export holds is exactly what the actor may see: a site's staff export their own site's
 patients with identifiers; an administrator exports every site without identifiers (identifiable
@@ -18,11 +18,19 @@ from typing import Any
 
 from spsreg.domain.patient import Site
 from spsreg.domain.record import PatientRecord
+from spsreg.export.fhir_writers import write_fhir_bundle, write_fhir_ndjson
 from spsreg.export.native_csv import write_native_csv
 from spsreg.export.native_jsonl import write_native_jsonl_file
+from spsreg.export.omop_writer import write_omop
 from spsreg.store import Actor, Registry
 
-__all__ = ["ExportSummary", "NativeExportFormat", "export_native", "write_native"]
+__all__ = [
+    "NATIVE_EXPORT_FORMATS",
+    "ExportFormat",
+    "ExportSummary",
+    "export_records",
+    "write_records",
+]
 
 
 EXPORT_BATCH = 50
@@ -31,15 +39,29 @@ hundred objects; on the demo cohort 50 halves peak memory against 200 (about 210
 400 MB) at the same speed."""
 
 
-class NativeExportFormat(StrEnum):
-    JSONL = "jsonl"
-    CSV = "csv"
+class ExportFormat(StrEnum):
+    """The formats a patient export is written in."""
+
+    JSONL = "jsonl"  # native JSON-lines file, one patient per line
+    CSV = "csv"  # native tidy CSV tables in a directory
+    FHIR_BUNDLE = "fhir-bundle"  # one FHIR R4 collection Bundle (JSON file)
+    FHIR_NDJSON = "fhir-ndjson"  # FHIR Bulk Data layout: a directory, one NDJSON file per type
+    OMOP = "omop"  # OMOP CDM v5.4 tables in a directory, CSV and Parquet
+
+    @property
+    def writes_directory(self) -> bool:
+        """True when ``--out`` names a directory rather than a file."""
+        return self in (ExportFormat.CSV, ExportFormat.FHIR_NDJSON, ExportFormat.OMOP)
+
+
+NATIVE_EXPORT_FORMATS: tuple[ExportFormat, ...] = (ExportFormat.JSONL, ExportFormat.CSV)
+"""The formats that hold every field of a record, identifiers included, and import back."""
 
 
 @dataclass(frozen=True)
 class ExportSummary:
     path: Path
-    format: NativeExportFormat
+    format: ExportFormat
     patients: int
     sites: tuple[str, ...]
     identifiers_included: int
@@ -54,10 +76,10 @@ class ExportSummary:
         }
 
 
-def export_native(
+def export_records(
     registry: Registry,
     actor: Actor,
-    export_format: NativeExportFormat,
+    export_format: ExportFormat,
     out: Path,
     *,
     site_id: str | None = None,
@@ -75,13 +97,16 @@ def export_native(
         )
         for record in source:
             counts["patients"] += 1
-            counts["identifiers"] += record.identifiers is not None
+            # Identifiers travel only in the native formats (FHIR and OMOP never carry them).
+            counts["identifiers"] += (
+                record.identifiers is not None and export_format in NATIVE_EXPORT_FORMATS
+            )
             if progress is not None:
                 progress(counts["patients"])
             yield record
 
     sites = _sites_in_scope(registry, actor, site_id)
-    write_native(export_format, out, sites, records())
+    write_records(export_format, out, sites, records())
     return ExportSummary(
         path=out,
         format=export_format,
@@ -97,22 +122,31 @@ def _sites_in_scope(registry: Registry, actor: Actor, site_id: str | None) -> li
     return [site for site in sites if wanted is None or site.id == wanted]
 
 
-def write_native(
-    export_format: NativeExportFormat,
+def write_records(
+    export_format: ExportFormat,
     out: Path,
     sites: Sequence[Site],
     records: Iterable[PatientRecord],
 ) -> None:
-    """Write ``records`` to ``out`` in a native format. A JSON-lines file is written beside
-    ``out`` and renamed into place at the end, so a reader never sees half of it; a CSV directory
-    writes its manifest last."""
-    if export_format is NativeExportFormat.JSONL:
+    """Write ``records`` to ``out`` in ``export_format``. A file is written beside ``out`` and
+    renamed into place at the end, so a reader never sees half of it; a directory format writes
+    its manifest (or last file) last."""
+    if export_format is ExportFormat.CSV:
+        write_native_csv(out, sites, records)
+    elif export_format is ExportFormat.FHIR_NDJSON:
+        write_fhir_ndjson(out, sites, records)
+    elif export_format is ExportFormat.OMOP:
+        write_omop(out, sites, records)
+    else:
+        writer = (
+            write_fhir_bundle
+            if export_format is ExportFormat.FHIR_BUNDLE
+            else write_native_jsonl_file
+        )
         out.parent.mkdir(parents=True, exist_ok=True)
         partial = out.with_name(f".{out.name}.partial-{os.getpid()}")
         try:
-            write_native_jsonl_file(partial, sites, records)
+            writer(partial, sites, records)
             partial.replace(out)
         finally:
             partial.unlink(missing_ok=True)
-    else:
-        write_native_csv(out, sites, records)

@@ -9,12 +9,29 @@ from spsreg.domain.patient import Site
 from spsreg.domain.record import PatientRecord
 from spsreg.ingest.errors import RecordError
 
-__all__ = ["Locator", "NativeBatch", "ParsedRecord", "ReadResult"]
+__all__ = ["Locator", "NativeBatch", "ParsedRecord", "ReadResult", "UnmappedItem"]
 
 
 Locator = Callable[[tuple[int | str, ...]], tuple[str, int, str]]
 """Maps a location inside a record (``('medication_courses', 2, 'dose', 'unit')``) to the file,
 line and column it was read from; a CSV record spans several tables."""
+
+
+@dataclass(frozen=True)
+class UnmappedItem:
+    """Something in the source that no registry field holds: counted and listed in the import
+    report, never silently dropped (a FHIR resource or element, a REDCap field).
+
+    ``category`` groups the counts (a FHIR resource type, ``redcap-field``); ``item`` says what
+    it is (``Observation/abc: LOINC 8302-2 Body height``, a field name); ``reason`` why it was
+    not mapped.
+    """
+
+    file: str
+    line: int
+    category: str
+    item: str
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -29,6 +46,8 @@ class ParsedRecord:
     line: int
     record: PatientRecord
     locate: Locator | None = field(default=None, compare=False)
+    unmapped: tuple[UnmappedItem, ...] = field(default=(), compare=False)
+    """What the source held for this patient that the record does not (foreign formats)."""
 
 
 ReadResult = ParsedRecord | RecordError
@@ -51,6 +70,8 @@ class NativeBatch:
     sites: tuple[Site, ...]
     file_errors: tuple[RecordError, ...]
     _results: Callable[[], Iterator[ReadResult]]
+    unmapped: tuple[UnmappedItem, ...] = ()
+    """Source content of no patient that was not mapped (a foreign format's other resources)."""
 
     def __iter__(self) -> Iterator[ReadResult]:
         if self.file_errors:

@@ -28,7 +28,7 @@ from typing import Any
 from spsreg.domain.patient import Site
 from spsreg.domain.record import PatientRecord
 from spsreg.domain.record_checks import check_patient_record
-from spsreg.ingest.batch import NativeBatch, ParsedRecord, ReadResult
+from spsreg.ingest.batch import NativeBatch, ParsedRecord, ReadResult, UnmappedItem
 from spsreg.ingest.errors import WHOLE_LINE, RecordError, loc_from_path
 from spsreg.ingest.native_csv import read_native_csv
 from spsreg.ingest.native_jsonl import read_native_jsonl
@@ -47,6 +47,7 @@ from spsreg.store.scope import CROSS_SITE_ROLES
 __all__ = [
     "BeforeSave",
     "ImportReport",
+    "import_batch",
     "import_native_path",
     "import_records",
     "read_native_path",
@@ -80,6 +81,8 @@ class ImportReport:
     rejected_keys: set[str] = field(default_factory=set, repr=False)
     saved_patient_ids: list[str] = field(default_factory=list, repr=False)
     """The patients created or replaced, in the order they were saved."""
+    unmapped: list[UnmappedItem] = field(default_factory=list)
+    """Source content no registry field holds (foreign formats; always empty for native)."""
 
     @property
     def ok(self) -> bool:
@@ -111,6 +114,27 @@ class ImportReport:
                 }
                 for problem in self.problems
             ],
+            "unmapped": self.unmapped_document(),
+        }
+
+    def unmapped_document(self) -> dict[str, Any]:
+        """Counts of unmapped source content by category, and every item."""
+        counts: dict[str, int] = {}
+        for item in self.unmapped:
+            counts[item.category] = counts.get(item.category, 0) + 1
+        return {
+            "total": len(self.unmapped),
+            "by_category": dict(sorted(counts.items())),
+            "items": [
+                {
+                    "file": item.file,
+                    "line": item.line,
+                    "category": item.category,
+                    "item": item.item,
+                    "reason": item.reason,
+                }
+                for item in self.unmapped
+            ],
         }
 
 
@@ -134,10 +158,37 @@ def import_native_path(
 ) -> ImportReport:
     """Import a native file or directory (see the module docstring for the semantics)."""
     kind, batch = read_native_path(path)
-    report = ImportReport(source=str(path), format=kind, strict=strict)
+    return import_batch(
+        registry,
+        actor,
+        batch,
+        kind,
+        as_of=as_of,
+        on_existing=on_existing,
+        strict=strict,
+        progress=progress,
+        before_save=before_save,
+    )
+
+
+def import_batch(
+    registry: Registry,
+    actor: Actor,
+    batch: NativeBatch,
+    kind: str,
+    *,
+    as_of: date,
+    on_existing: OnExisting = OnExisting.SKIP_IDENTICAL,
+    strict: bool = False,
+    progress: Progress | None = None,
+    before_save: BeforeSave | None = None,
+) -> ImportReport:
+    """Import a batch read by any reader (native, FHIR, REDCap); ``kind`` names its format."""
+    report = ImportReport(source=batch.source, format=kind, strict=strict)
     if not batch.accepted:
         report.problems.extend(batch.file_errors)
         return report
+    report.unmapped.extend(batch.unmapped)
     return import_records(
         registry,
         actor,
@@ -187,6 +238,7 @@ def import_records(
             _reject(report, [result])
             continue
         handled += 1
+        report.unmapped.extend(result.unmapped)
         problems = _record_problems(result, pack, as_of)
         if not problems:
             if before_save is not None:

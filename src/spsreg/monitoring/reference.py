@@ -53,7 +53,7 @@ copy) loads with `load_rule_book(path=...)` under the same checks.
 A change evaluates at once: saving one record through the monitoring service
 (`spsreg.services.monitoring.save_with_alerts`, `update_with_alerts`) returns the alerts the change
 created (fingerprints not there before it), and `spsreg import --alerts`
-(`spsreg.services.imports.import_native_with_alerts`) does the same for every patient an import
+(`spsreg.services.imports.import_batch_with_alerts`) does the same for every patient an import
 created or replaced.
 
 ## The alert

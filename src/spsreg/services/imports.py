@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 
 from spsreg.domain.record import PatientRecord
-from spsreg.ingest.service import ImportReport, Progress, import_native_path
+from spsreg.ingest.batch import NativeBatch
+from spsreg.ingest.service import ImportReport, Progress, import_batch
 from spsreg.monitoring import RuleBook, SiteMonitoringConfig, load_rule_book
 from spsreg.monitoring.alerts import alert_sort_key
 from spsreg.services.monitoring import (
@@ -28,7 +28,7 @@ from spsreg.services.monitoring import (
 )
 from spsreg.store import Actor, OnExisting, Registry
 
-__all__ = ["ImportWithAlerts", "import_native_with_alerts"]
+__all__ = ["ImportWithAlerts", "import_batch_with_alerts"]
 
 
 @dataclass(frozen=True)
@@ -39,10 +39,11 @@ class ImportWithAlerts:
     new_alerts: tuple[WorklistEntry, ...]
 
 
-def import_native_with_alerts(
+def import_batch_with_alerts(
     registry: Registry,
     actor: Actor,
-    path: Path,
+    batch: NativeBatch,
+    kind: str,
     *,
     as_of: date,
     on_existing: OnExisting = OnExisting.SKIP_IDENTICAL,
@@ -51,7 +52,7 @@ def import_native_with_alerts(
     config: SiteMonitoringConfig | None = None,
     rules: RuleBook | None = None,
 ) -> ImportWithAlerts:
-    """Import a native file or directory and return the alerts on ``as_of`` that it created.
+    """Import a batch (read by any reader) and return the alerts on ``as_of`` that it created.
 
     Only site staff and the system may ask (the worklist's readers); the check comes before
     anything is imported.
@@ -64,10 +65,11 @@ def import_native_with_alerts(
         patient_id = record.patient.id
         before[patient_id] = alert_fingerprints(registry, actor, patient_id, as_of, config, rules)
 
-    report = import_native_path(
+    report = import_batch(
         registry,
         actor,
-        path,
+        batch,
+        kind,
         as_of=as_of,
         on_existing=on_existing,
         strict=strict,

@@ -9,7 +9,9 @@ from types import UnionType
 from typing import Any
 
 from pydantic import BaseModel
+from record_examples import PHI_CANARY as CANARY
 from record_examples import full_record
+from record_examples import phi_canary_record as canary_record
 
 from spsreg.domain.record import RECORD_SECTIONS, PatientRecord
 from spsreg.privacy.deidentify import (
@@ -25,34 +27,6 @@ from spsreg.privacy.keys import ExportKey, keyed_pseudonym
 KEY_A = ExportKey(bytes(range(32)))
 KEY_B = ExportKey(bytes(range(1, 33)))
 POLICY = DeidentificationPolicy(as_of=date(2026, 1, 1))
-CANARY = "xq9"  # in every planted value; "9" is outside the base32 alphabet of keyed tokens
-
-
-def canary_record() -> PatientRecord:
-    """The full example record with a distinctive value planted in every identifier and text field."""
-    data = full_record(patient_id="xq9-patient-7731", site_id="xq9-site-hospital").model_dump()
-    data["patient"].update(
-        pseudonym="XQ9-PSEUDONYM-7731",
-        genetic_diagnosis="xq9 genetic diagnosis text",
-        biobank_link="https://biobank.example.org/xq9-sample",
-        functioning_classification="xq9 ICF free text",
-    )
-    data["identifiers"].update(
-        given_name="Xq9given",
-        family_name="Xq9family",
-        hospital_number="XQ9-HN-99314",
-        address="17 Xq9lane, Xq9town XQ91 4AB",
-        phone="+44 7946 0999 xq9",
-        email="xq9.patient@example.org",
-    )
-    data["lab_results"][0]["laboratory"] = "Xq9 Hospital laboratory"
-    data["comorbidities"][1]["detail"] = "xq9: patient of Dr Xq9doctor"
-    data["genetic_markers"][0]["method"] = "xq9 sequencing"
-    data["pumps"][0]["device"] = "XQ9-SERIAL-0042"
-    data["procedures"][0]["detail"] = "xq9 procedure note"
-    data["non_drug_therapies"][0]["detail"] = "xq9 physio at Xq9town"
-    data["adverse_events"][0]["term"] = "xq9 somnolence seen by Dr Xq9"
-    return PatientRecord.model_validate(data)
 
 
 def _json(record: PatientRecord) -> str:
