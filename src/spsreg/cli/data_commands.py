@@ -34,6 +34,7 @@ from spsreg.export.deidentified import (
 from spsreg.export.native_jsonl import write_native_jsonl_file
 from spsreg.export.service import ExportFormat, export_records
 from spsreg.ingest.batch import NativeBatch, ParsedRecord, ReadResult
+from spsreg.privacy.deidentify import DateMethod
 from spsreg.ingest.fhir_reader import read_fhir_path
 from spsreg.ingest.redcap_reader import read_redcap_path
 from spsreg.ingest.service import ImportReport, import_batch, import_records, read_native_path
@@ -378,6 +379,13 @@ def export_command(
             "--quasi-identifiers", help="comma-separated quasi-identifiers (--deidentify)"
         ),
     ] = ",".join(DEFAULT_QUASI_IDENTIFIERS),
+    dates: Annotated[
+        DateMethod,
+        typer.Option(
+            "--dates",
+            help="shift (secret per-patient offset, intervals kept) or year_only (Safe Harbor) (--deidentify)",
+        ),
+    ] = DateMethod.SHIFT,
     site: SiteOption = None,
     user: UserOption = None,
     summary_format: SummaryFormatOption = OutputFormat.TABLE,
@@ -386,7 +394,14 @@ def export_command(
     actor = actor_for(site, user)
     if deidentify:
         _export_deidentified(
-            actor, data_format, out, tuple(patient or ()), k_min, quasi_identifiers, summary_format
+            actor,
+            data_format,
+            out,
+            tuple(patient or ()),
+            k_min,
+            quasi_identifiers,
+            dates,
+            summary_format,
         )
         return
     with open_cli_registry() as registry, progress_bar("Exporting patients", None) as advance:
@@ -420,6 +435,7 @@ def _export_deidentified(
     patient_ids: tuple[str, ...],
     k_min: int,
     quasi_identifiers: str,
+    dates: DateMethod,
     summary_format: OutputFormat,
 ) -> None:
     """``export --deidentify``: write the de-identified export, or refuse it (exit 2)."""
@@ -436,6 +452,7 @@ def _export_deidentified(
                 quasi_identifiers=names,
                 patient_ids=patient_ids,
                 progress=advance,
+                dates=dates,
             )
         except ValueError as error:  # an unknown quasi-identifier
             raise fail(f"{error}; nothing was exported") from error
@@ -451,6 +468,7 @@ def _export_deidentified(
         "sites": list(summary.sites),
         "identifiers_included": 0,
         "deidentified": True,
+        "dates": dates.value,
         "k_anonymity": k,
     }
     steps = ", ".join(k["generalised"]) or "none"

@@ -25,7 +25,7 @@ from typing import Any
 from spsreg.domain.patient import Site
 from spsreg.domain.record import PatientRecord
 from spsreg.export.service import EXPORT_BATCH, ExportFormat, write_records
-from spsreg.privacy.deidentify import DeidentificationPolicy, deidentify_record
+from spsreg.privacy.deidentify import DateMethod, DeidentificationPolicy, deidentify_record
 from spsreg.privacy.kanonymity import (
     DEFAULT_K_MIN,
     DEFAULT_QUASI_IDENTIFIERS,
@@ -146,8 +146,12 @@ def export_deidentified(
     quasi_identifiers: Sequence[str] = DEFAULT_QUASI_IDENTIFIERS,
     patient_ids: tuple[str, ...] = (),
     progress: Callable[[int], None] | None = None,
+    dates: DateMethod = DateMethod.SHIFT,
 ) -> DeidentifiedExportSummary:
-    """De-identify the patients in scope, check k-anonymity, and write them (or refuse)."""
+    """De-identify the patients in scope, check k-anonymity, and write them (or refuse).
+
+    ``dates``: ``shift`` (each patient's dates moved by a secret offset, intervals exact) or
+    ``year_only`` (Safe Harbor: every date becomes 1 January of its year, diaries dropped)."""
     unknown = [name for name in quasi_identifiers if name not in KNOWN_QUASI_IDENTIFIERS]
     if unknown or not quasi_identifiers:
         raise ValueError(
@@ -155,7 +159,7 @@ def export_deidentified(
             + (f"; unknown: {', '.join(unknown)}" if unknown else "")
         )
     key = new_export_key()  # held only in memory, never written
-    policy = DeidentificationPolicy(as_of=as_of)
+    policy = DeidentificationPolicy(as_of=as_of, dates=dates)
     registry_sites = [
         site for site in registry.list_sites(actor) if actor.site_id in (None, site.id)
     ]
