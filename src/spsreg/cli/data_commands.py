@@ -34,10 +34,10 @@ from spsreg.export.deidentified import (
 from spsreg.export.native_jsonl import write_native_jsonl_file
 from spsreg.export.service import ExportFormat, export_records
 from spsreg.ingest.batch import NativeBatch, ParsedRecord, ReadResult
-from spsreg.privacy.deidentify import DateMethod
 from spsreg.ingest.fhir_reader import read_fhir_path
 from spsreg.ingest.redcap_reader import read_redcap_path
 from spsreg.ingest.service import ImportReport, import_batch, import_records, read_native_path
+from spsreg.privacy.deidentify import DateMethod
 from spsreg.services.imports import import_batch_with_alerts
 from spsreg.services.monitoring import WorklistEntry
 from spsreg.store import Actor, NotFoundError, OnExisting, database_url_from_env
