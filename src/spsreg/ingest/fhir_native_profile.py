@@ -10,6 +10,7 @@ raises :class:`FhirProfileError` naming the resource index, the FHIR path and th
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +29,7 @@ from spsreg.domain.record import PatientRecord
 from spsreg.domain.therapies import NonDrugTherapy, Procedure
 from spsreg.export.fhir_common import PATIENT_ID_SYSTEM, PROFILE_BASE, SITE_ID_SYSTEM, Profile
 from spsreg.ingest.fhir_profile_element import Element, FhirProfileError, ProfileUnmapped
+from spsreg.ingest.fhir_profile_fast import FastReader, read_assessment_fast, read_diary_entry_fast
 from spsreg.ingest.fhir_profile_observations import (
     read_assessment,
     read_diary_entry,
@@ -84,6 +86,12 @@ _READERS: dict[str, tuple[str, Reader]] = {
     Profile.ADVERSE_EVENT: ("AdverseEvent", read_adverse_event),
 }
 """spsreg profile -> the resource type it applies to and the reader of that section."""
+
+_FAST_READERS: dict[str, FastReader] = {
+    Profile.ASSESSMENT: read_assessment_fast,
+    Profile.DIARY_ENTRY: read_diary_entry_fast,
+}
+"""Readers of the most common resources in their usual shape (None: use the general reader)."""
 
 _SECTIONS: dict[str, type[DomainModel]] = {
     "consents": Consent,
@@ -156,6 +164,19 @@ def _profile(resource: Mapping[str, Any]) -> str | None:
     return next((p for p in profiles if isinstance(p, str) and p.startswith(PROFILE_BASE)), None)
 
 
+def _may_hold_modifiers(resource: Mapping[str, Any]) -> bool:
+    """False only when no object of ``resource`` can have a ``modifierExtension`` key.
+
+    The resource is written back as JSON text (in C, much faster than a walk in Python) and the
+    key's name looked for; a resource that cannot be written so is walked by the caller.
+    """
+    try:
+        text = json.dumps(resource)
+    except (TypeError, ValueError, RecursionError):
+        return True
+    return "modifierExtension" in text
+
+
 def _refuse_modifiers(index: int, value: Any, path: str) -> None:
     """A modifier extension changes the meaning of what it sits on: it cannot be skipped."""
     if isinstance(value, Mapping):
@@ -204,7 +225,15 @@ def _read_parts(
             item = f"{kind}/{resource.get('id', '')}"
             unmapped.append(ProfileUnmapped(index, kind, item, f"not read ({_why(profile)})"))
             continue
-        _refuse_modifiers(index, resource, kind)
+        if _may_hold_modifiers(resource):
+            _refuse_modifiers(index, resource, kind)
+        fast = None
+        if profile is not None and known is not None and kind == known[0]:
+            fast = _FAST_READERS.get(profile)
+        part = None if fast is None else fast(index, resource, patient_fid)
+        if part is not None:
+            parts.append(part)
+            continue
         element = Element.resource(index, resource)
         if known is None:
             parts.append(read_patient(element))

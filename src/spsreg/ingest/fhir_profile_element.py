@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, TypeVar
 
-__all__ = ["Element", "FhirProfileError", "ProfileUnmapped", "Tracker"]
+__all__ = ["DATE_PATTERN", "Element", "FhirProfileError", "ProfileUnmapped", "Tracker"]
 
 E = TypeVar("E", bound=StrEnum)
 
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 class FhirProfileError(ValueError):
@@ -62,30 +62,50 @@ class Tracker:
         if path in self.consumed:
             return
         if path not in self.entered:
-            reason = "not part of the spsreg profile"
-            if isinstance(value, Mapping) and isinstance(value.get("url"), str):
-                reason = f"extension {value['url']} is not part of the spsreg profile"
-            found.append(ProfileUnmapped(self.index, self.root, path, reason))
+            found.append(self._unread(value, path))
             return
-        if isinstance(value, Mapping):
-            for key, item in value.items():
-                self._walk(item, f"{path}.{key}", found)
+        self._walk_inside(value, path, found)
+
+    def _walk_inside(self, value: Any, path: str, found: list[ProfileUnmapped]) -> None:
+        """The unread elements inside an entered ``value`` (a child read whole costs one lookup)."""
+        if type(value) is dict or isinstance(value, Mapping):
+            named = ((f"{path}.{key}", item) for key, item in value.items())
         elif isinstance(value, list):
-            for n, item in enumerate(value):
-                self._walk(item, f"{path}[{n}]", found)
+            named = ((f"{path}[{n}]", item) for n, item in enumerate(value))
+        else:
+            return
+        consumed, entered = self.consumed, self.entered
+        for inner, item in named:
+            if inner in consumed:
+                continue
+            if inner in entered:
+                self._walk_inside(item, inner, found)
+            else:
+                found.append(self._unread(item, inner))
+
+    def _unread(self, value: Any, path: str) -> ProfileUnmapped:
+        reason = "not part of the spsreg profile"
+        if isinstance(value, Mapping) and isinstance(value.get("url"), str):
+            reason = f"extension {value['url']} is not part of the spsreg profile"
+        return ProfileUnmapped(self.index, self.root, path, reason)
 
 
 class Element:
     """One JSON object inside a resource, read through typed accessors that mark what they read."""
 
+    __slots__ = ("_entered", "data", "path", "tracker")
+
     def __init__(self, data: Mapping[str, Any], path: str, tracker: Tracker) -> None:
         self.data = data
         self.path = path
         self.tracker = tracker
+        self._entered = False
 
     def _enter(self) -> None:
         """Mark this object as looked into (a list item is entered only once something reads it)."""
-        self.tracker.entered.add(self.path)
+        if not self._entered:
+            self._entered = True
+            self.tracker.entered.add(self.path)
 
     @classmethod
     def resource(cls, index: int, resource: Mapping[str, Any]) -> Element:
@@ -116,11 +136,12 @@ class Element:
     def skip(self, *keys: str) -> None:
         """Mark elements as read without using them (values derived from other elements)."""
         self._enter()
-        for key in keys:
-            self.tracker.consumed.add(self.where(key))
+        path = self.path
+        self.tracker.consumed.update([f"{path}.{key}" for key in keys])
 
     def take(self, key: str) -> Any:
-        self.skip(key)
+        self._enter()
+        self.tracker.consumed.add(f"{self.path}.{key}")
         return self.data.get(key)
 
     def string(self, key: str, *, required: bool = False) -> str | None:
@@ -160,7 +181,7 @@ class Element:
 
     def as_date(self, key: str, value: Any) -> dt.date:
         """``value`` (read at ``key``) as a FHIR date of day precision."""
-        if not isinstance(value, str) or not _DATE.match(value):
+        if not isinstance(value, str) or not DATE_PATTERN.match(value):
             raise self.error(key, f"expected a date written YYYY-MM-DD, found {value!r}")
         try:
             return dt.date.fromisoformat(value)
@@ -186,10 +207,10 @@ class Element:
             if required:
                 raise self.error(key, "is required")
             return None
-        if not isinstance(value, Mapping):
+        if type(value) is not dict and not isinstance(value, Mapping):
             raise self.error(key, "expected a JSON object")
         self._enter()
-        found = Element(value, self.where(key), self.tracker)
+        found = Element(value, f"{self.path}.{key}", self.tracker)
         found._enter()
         return found
 
@@ -199,19 +220,28 @@ class Element:
         return value
 
     def children(self, key: str) -> list[Element]:
+        items = self._objects(key)
+        where = f"{self.path}.{key}"
+        tracker = self.tracker
+        return [Element(item, f"{where}[{n}]", tracker) for n, item in enumerate(items)]
+
+    def _objects(self, key: str) -> list[Mapping[str, Any]]:
+        """The objects of the array at ``key`` (the array marked entered, its items not yet)."""
         value = self.data.get(key)
         if value is None:
             return []
         if not isinstance(value, list):
             raise self.error(key, "expected a JSON array")
         self._enter()
-        self.tracker.entered.add(self.where(key))
-        found = []
+        self.tracker.entered.add(f"{self.path}.{key}")
         for n, item in enumerate(value):
-            if not isinstance(item, Mapping):
+            if type(item) is not dict and not isinstance(item, Mapping):
                 raise self.error(f"{key}[{n}]", "expected a JSON object")
-            found.append(Element(item, f"{self.where(key)}[{n}]", self.tracker))
-        return found
+        return value
+
+    def _item(self, key: str, n: int) -> Element:
+        """Item ``n`` of the array at ``key`` (already checked by :meth:`_objects`)."""
+        return Element(self.data[key][n], f"{self.path}.{key}[{n}]", self.tracker)
 
     def single(self, key: str) -> Element:
         """The one object of a list that spsreg writes with exactly one item (e.g. dosage)."""
@@ -221,8 +251,9 @@ class Element:
         return items[0]
 
     def extensions(self, url: str) -> Iterator[Element]:
-        for item in self.children("extension"):
-            if item.data.get("url") == url:
+        for n, data in enumerate(self._objects("extension")):
+            if data.get("url") == url:
+                item = self._item("extension", n)
                 item.skip("url")
                 yield item
 
@@ -264,17 +295,18 @@ class Element:
 
     def coding_code(self, system: str) -> str | None:
         """The code of this concept's coding in ``system`` (that coding is marked read)."""
-        for coding in self.children("coding"):
-            if coding.data.get("system") == system:
+        for n, data in enumerate(self._objects("coding")):
+            if data.get("system") == system:
+                coding = self._item("coding", n)
                 coding.skip("system", "display", "version")
                 return coding.required_string("code")
         return None
 
     def skip_codings(self, *systems: str) -> None:
         """Mark codings of derived standard systems (RxNorm, LOINC) read."""
-        for coding in self.children("coding"):
-            if coding.data.get("system") in systems:
-                coding.skip("system", "code", "display", "version")
+        for n, data in enumerate(self._objects("coding")):
+            if data.get("system") in systems:
+                self._item("coding", n).skip("system", "code", "display", "version")
 
     def local_value(self, system: str, *also: str) -> str:
         """A registry value written with ``local_concept``: the local code, else the text."""

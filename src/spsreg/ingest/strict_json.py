@@ -17,11 +17,18 @@ class BadJson(ValueError):
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise BadJson(f"the key {key!r} appears twice in one object")
-        result[key] = value
+    """The object of ``pairs``; a key given twice is refused (the first repeated key is named).
+
+    Building the dict in C and comparing sizes keeps the common case (no repeated key) cheap; only
+    an object that lost a key is walked again to name the key.
+    """
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise BadJson(f"the key {key!r} appears twice in one object")
+            seen.add(key)
     return result
 
 
