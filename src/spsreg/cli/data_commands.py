@@ -29,6 +29,7 @@ from spsreg.cli.progress import progress_bar
 from spsreg.export.deidentified import (
     DEFAULT_K_MIN,
     DEFAULT_QUASI_IDENTIFIERS,
+    DateMethod,
     export_deidentified,
 )
 from spsreg.export.native_jsonl import write_native_jsonl_file
@@ -37,7 +38,6 @@ from spsreg.ingest.batch import NativeBatch, ParsedRecord, ReadResult
 from spsreg.ingest.fhir_reader import read_fhir_path
 from spsreg.ingest.redcap_reader import read_redcap_path
 from spsreg.ingest.service import ImportReport, import_batch, import_records, read_native_path
-from spsreg.privacy.deidentify import DateMethod
 from spsreg.services.imports import import_batch_with_alerts
 from spsreg.services.monitoring import WorklistEntry
 from spsreg.store import Actor, NotFoundError, OnExisting, database_url_from_env

@@ -42,6 +42,7 @@ __all__ = [
     "KNOWN_QUASI_IDENTIFIERS",
     "K_ANONYMITY_FILE",
     "REPORT_FORMAT",
+    "DateMethod",
     "DeidentifiedExportSummary",
     "deidentified_sites",
     "export_deidentified",
