@@ -323,7 +323,7 @@ def test_upgrade_from_0001_keeps_the_data_and_downgrade_removes_only_the_decisio
     registry.save_patient_record(clinician_a, full_record(A, "SITE-A"), reason="import")
     assert "alert_acknowledgements" not in inspect(fresh_engine).get_table_names()
 
-    migrate(fresh_engine)
+    migrate(fresh_engine, "0002")
     assert _schema_revision(fresh_engine) == "0002"
     assert registry.load_patient_record(clinician_a, A) == full_record(A, "SITE-A")
     item = registry.acknowledge_alert(clinician_a, acknowledgement()).record

@@ -23,7 +23,8 @@ from spsreg.domain import (
     Site,
     VitalStatus,
 )
-from spsreg.store import acknowledgements, analysis_rows, timeline_rows
+from spsreg.domain.trials import RecruitmentStatus, TrialRecord
+from spsreg.store import acknowledgements, analysis_rows, timeline_rows, trials
 from spsreg.store.audit import AuditAction, AuditEntry, canonical_json, iter_audit_entries
 from spsreg.store.config import create_engine_for, database_url_from_env
 from spsreg.store.edits import (
@@ -49,6 +50,7 @@ from spsreg.store.statistics import refresh_statistics
 from spsreg.store.tables import AUDIT_LOG, PATIENT_IDENTIFIERS, PATIENTS, SITES
 from spsreg.store.timeline_rows import AssessmentRead, PatientTimelineRows
 from spsreg.store.transactions import Clock, read_transaction, utc_now, write_transaction
+from spsreg.store.trials import StoredTrial, TrialSaveOutcome
 
 __all__ = [
     "OnExisting",
@@ -453,6 +455,29 @@ class Registry:
         acknowledgements.require_may_read(actor)
         with read_transaction(self.engine) as connection:
             return acknowledgements.load_acknowledgements(connection, actor, patient_ids)
+
+    # Trial records (public ClinicalTrials.gov studies; spsreg.store.trials)
+
+    def save_trial(self, actor: Actor, record: TrialRecord, reason: str) -> TrialSaveOutcome:
+        """Insert or replace a trial record by NCT number (administrator or coordinator), in one
+        audited transaction; an identical record is ``unchanged`` and writes nothing."""
+        trials.require_may_write_trials(actor)
+        reason = _require_reason(reason)
+        with write_transaction(self.engine, actor, self._clock) as tx:
+            return trials.save_trial(tx, record, reason)
+
+    def list_trials(
+        self, actor: Actor, *, status: RecruitmentStatus | str | None = None
+    ) -> list[StoredTrial]:
+        """The stored trials (public: every actor may read them), ordered by NCT number."""
+        wanted = None if status is None else RecruitmentStatus(status)
+        with read_transaction(self.engine) as connection:
+            return trials.load_trials(connection, status=wanted)
+
+    def get_trial(self, actor: Actor, nct_id: str) -> StoredTrial:
+        """One stored trial; :class:`NotFoundError` when it is not stored."""
+        with read_transaction(self.engine) as connection:
+            return trials.load_trial(connection, nct_id)
 
     # The monitoring rules' view of patients (spsreg.store.timeline_rows)
 

@@ -9,6 +9,9 @@ Layout:
   the same order) and a ``row_version`` for optimistic concurrency. Nested sections
   (``assessments`` of a visit, ``itb_pump_refills`` of a pump) also name their parent.
 * ``audit_log`` (hash-chained, append-only) and ``schema_info``.
+* ``trials``: trial records (public ClinicalTrials.gov data, not site data), one row per NCT
+  number holding the whole record as JSON plus a few columns to filter on. Later trial work
+  (eligibility criteria, screening, enrolment) refers to a trial by its ``nct_id``.
 
 Coded values (enums) are stored as their text value, not as database enum types: the domain model
 validates them, and a new code then needs no ALTER TYPE migration. Record ids are primary keys per
@@ -62,6 +65,7 @@ __all__ = [
     "PROCEDURES",
     "SCHEMA_INFO",
     "SITES",
+    "TRIALS",
     "VISITS",
     "JSONText",
     "metadata",
@@ -379,4 +383,16 @@ ALERT_ACKNOWLEDGEMENTS = Table(
     Column("snoozed_until", Date),
     _row_version(),
     Index(None, "patient_id", "rule_id"),
+)
+
+TRIALS = Table(
+    "trials",
+    metadata,
+    Column("nct_id", String(11), primary_key=True),  # 'NCT' and 8 digits
+    Column("overall_status", String(CODE), index=True),
+    Column("phase", String(CODE)),  # the phases joined as CT.gov lists them: PHASE2/PHASE3
+    Column("intervention_model", String(CODE)),
+    Column("last_update_posted", Date),
+    Column("record", JSONText, nullable=False),  # the whole TrialRecord (spsreg.trials)
+    _row_version(),
 )
