@@ -194,7 +194,7 @@ def test_every_environment_variable_is_described() -> None:
 
 def test_the_documented_examples_follow_their_own_tables() -> None:
     outputs = documented_outputs(doc_text())
-    assert len(outputs) == 14
+    assert len(outputs) == 18
     for kind, (_, example) in outputs.items():
         assert (example["kind"], example["schema_version"]) == (kind, 1)
         assert deviations(example, specification(kind)) == [], kind
@@ -308,6 +308,17 @@ def printed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[dict[str
         str(work / "case.md"), *on_day, "--summary-format", "json")  # fmt: skip
     run("main", "report", "cohort", "--therapy", "diazepam", "--format", "html", "--out",
         str(work / "series.html"), *on_day, "--summary-format", "json")  # fmt: skip
+    ctgov = Path(__file__).resolve().parents[1] / "fixtures" / "ctgov"
+    run("main", "trials", "import", str(ctgov / "page.json"), "--format", "json")
+    run("main", "trials", "import", str(ctgov / "page_with_rejected_studies.json"), "-f", "json",
+        code=2)  # fmt: skip
+    run("main", "trials", "list", "--format", "json")
+    (work / "cx.csv").write_text("subject,sequence,period1,period2\nS1,AB,5,3\nS2,AB,6,5\n"
+                                 "S3,BA,3,5\nS4,BA,2,5\n", encoding="utf-8")  # fmt: skip
+    run("main", "trials", "analyze", "--design", "crossover", "--data", str(work / "cx.csv"),
+        "-f", "json")  # fmt: skip
+    run("main", "trials", "power", "--design", "nof1", "--n", "6", "--effect", "1", "--sd", "1",
+        "--sims", "500", "--target-power", "0.8", "--max-n", "12", "-f", "json")  # fmt: skip
     run("main", "audit", "verify", "--format", "json")
     engine = create_engine_for(f"sqlite:///{work / 'main' / 'spsreg.sqlite3'}")
     try:

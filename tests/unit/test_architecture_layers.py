@@ -16,10 +16,13 @@ ALLOWED: dict[str, set[str]] = {
     "store": {"domain", "knowledge"},
     "synth": {"domain", "knowledge"},
     "monitoring": {"domain", "knowledge"},  # rule kinds over patient timelines (pure)
+    # Cohort criteria and their engines (in-memory reference; SQL through the store's scoping).
+    "query": {"domain", "knowledge", "store"},
     # The native CSV layout is defined once, in export, and read back by ingest.
     "export": {"domain", "knowledge", "store", "privacy"},
     "ingest": {"domain", "knowledge", "store", "export"},
     "analysis": {"domain", "knowledge"},  # statistics over tidy frames (pure)
+    "trials": {"analysis", "domain", "knowledge"},  # small-trial design and analysis (pure)
     "privacy": {"domain", "knowledge"},  # de-identification and disclosure control (pure)
     "reports": {
         "analysis",
@@ -28,7 +31,16 @@ ALLOWED: dict[str, set[str]] = {
         "privacy",
     },  # figures and documents from analysis results
     # Use cases joining the store with the engines above it (which may not import the store).
-    "services": {"domain", "knowledge", "store", "monitoring", "ingest", "analysis", "privacy"},
+    "services": {
+        "domain",
+        "knowledge",
+        "store",
+        "monitoring",
+        "ingest",
+        "analysis",
+        "privacy",
+        "trials",
+    },
     "cli": {
         "domain",
         "knowledge",
@@ -39,6 +51,7 @@ ALLOWED: dict[str, set[str]] = {
         "services",
         "analysis",
         "reports",
+        "trials",
         "(root)",
     },
 }

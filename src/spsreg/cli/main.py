@@ -15,6 +15,9 @@ from spsreg.cli import (
     patient_commands,
     registry_commands,
     report_commands,
+    trials_commands,
+    trials_design_commands,  # noqa: F401 (registers `trials analyze|power` on trials_app)
+    trials_record_commands,  # noqa: F401 (registers `trials import|list` on trials_app)
 )
 
 app = typer.Typer(
@@ -55,3 +58,4 @@ app.add_typer(registry_commands.audit_app, name="audit")
 app.add_typer(alerts_commands.alerts_app, name="alerts")
 app.add_typer(analysis_commands.analyze_app, name="analyze")
 app.add_typer(report_commands.report_app, name="report")
+app.add_typer(trials_commands.trials_app, name="trials")
