@@ -15,7 +15,9 @@ stages on the embedded (SQLite) registry already in that ``SPSREG_HOME`` (``BENC
 say how many patients it holds). ``BENCH_ONLY=fhir``: run only the FHIR stage (bench/fhir_bench.py:
 Bulk NDJSON export and import at ``BENCH_PATIENTS`` and at a fifth of it). In both cases the
 figures of stages not run are kept from the previous ``bench/results.json``, each with the git
-revision that measured it.
+revision that measured it. ``BENCH_ONLY=trials``: only the trial stage (bench/trials_bench.py:
+screening every patient against 10 trials on the memory and the SQL engine, and 100,000 simulated
+crossover trials), on ``BENCH_REGISTRY_HOME`` if set, else on a generated registry.
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ from typing import Any
 
 from bench.fhir_bench import fhir_benchmarks
 from bench.stages import Figure, run_stage
+from bench.trials_bench import trials_benchmarks
+from spsreg.synth import DEFAULT_END_DATE
 
 BENCH_DIR = Path(__file__).resolve().parent
 
@@ -142,6 +146,7 @@ def registry_core_benchmarks(work: Path) -> list[Figure]:
             figures += analysis_benchmarks(backend, env, patients, size)
             if backend == "sqlite":
                 figures += fhir_stage_benchmarks(work, env)
+                figures += trials_benchmarks(work / "trials", env, size, as_of=DEFAULT_END_DATE)
             exported = work / f"exported-{backend}.jsonl"
             run = run_stage(["export", "--format", "jsonl", "--out", str(exported)], env)
             figures += [
@@ -189,7 +194,6 @@ def monitoring_benchmarks(
     """
     from spsreg.services.monitoring import evaluate_patients
     from spsreg.store import Actor, Registry, Role, create_engine_for
-    from spsreg.synth import DEFAULT_END_DATE
 
     as_of = DEFAULT_END_DATE
     name = f"monitoring ({backend})"
@@ -232,7 +236,6 @@ def analysis_benchmarks(
     the stiffness index, lines of therapy and the summary table; its ``timings`` split the wall
     time into those steps.
     """
-    from spsreg.synth import DEFAULT_END_DATE
 
     name = f"analysis ({backend})"
     run = run_stage(
@@ -384,9 +387,22 @@ def merged_with_previous(figures: list[Figure]) -> list[Figure]:
 
 def main() -> None:
     reuse = os.environ.get("BENCH_REGISTRY_HOME")
-    if os.environ.get("BENCH_ONLY") == "fhir":
+    only = os.environ.get("BENCH_ONLY")
+    if only == "fhir":
         with tempfile.TemporaryDirectory(prefix="spsreg-bench-") as directory:
             figures = merged_with_previous(fhir_stage_benchmarks(Path(directory), None))
+    elif only == "trials":
+        with tempfile.TemporaryDirectory(prefix="spsreg-bench-") as directory:
+            work = Path(directory)
+            patients, _, _, _, size = cohort_settings()
+            env = (
+                {"SPSREG_HOME": reuse, "SPSREG_DATABASE_URL": ""}
+                if reuse
+                else generated_registry(work, patients)
+            )
+            figures = merged_with_previous(
+                trials_benchmarks(work / "trials", env, size, as_of=DEFAULT_END_DATE)
+            )
     elif reuse:
         figures = merged_with_previous(existing_registry_benchmarks(Path(reuse)))
     else:

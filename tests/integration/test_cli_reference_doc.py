@@ -25,7 +25,7 @@ from spsreg.cli.main import app
 from spsreg.store import create_engine_for
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "cli.md"
-COMMAND_HEADING = re.compile(r"^### `spsreg ([a-z ]+)`$", re.MULTILINE)
+COMMAND_HEADING = re.compile(r"^### `spsreg ([a-z -]+)`$", re.MULTILINE)
 OUTPUT_HEADING = re.compile(r"^#### JSON output: `([a-z-]+)`$", re.MULTILINE)
 REFERENCE_TYPE = re.compile(r"^`([a-z-]+)` object$")
 OPAQUE_TYPES = {"map", "record", "list of records"}  # keys are data, or versioned elsewhere
@@ -194,7 +194,7 @@ def test_every_environment_variable_is_described() -> None:
 
 def test_the_documented_examples_follow_their_own_tables() -> None:
     outputs = documented_outputs(doc_text())
-    assert len(outputs) == 18
+    assert len(outputs) == 24
     for kind, (_, example) in outputs.items():
         assert (example["kind"], example["schema_version"]) == (kind, 1)
         assert deviations(example, specification(kind)) == [], kind
@@ -313,6 +313,18 @@ def printed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[dict[str
     run("main", "trials", "import", str(ctgov / "page_with_rejected_studies.json"), "-f", "json",
         code=2)  # fmt: skip
     run("main", "trials", "list", "--format", "json")
+    nct = "NCT09900303"
+    (work / "any-age.yaml").write_text(
+        "criteria: {kind: age, min_years: 0, label: Any age}\n", encoding="utf-8"
+    )
+    run("main", "trials", "criteria", nct, str(work / "any-age.yaml"), "-f", "json")
+    run("main", "trials", "screen", nct, *on_day, "--engine", "memory", "-f", "json")
+    screened = documents["trial-screening"][0]["patients"]
+    eligible = next(p["patient_id"] for p in screened if p["status"] == "eligible")
+    run("main", "trials", "feasibility", nct, *on_day, "--share", "-f", "json")
+    run("main", "trials", "enrol", nct, eligible, "--on", "2026-10-31", "-f", "json")
+    run("main", "trials", "randomize-setup", nct, "--arms", "A,B", "--size", "4", "-f", "json")
+    run("main", "trials", "allocate", nct, eligible, "-f", "json")
     (work / "cx.csv").write_text("subject,sequence,period1,period2\nS1,AB,5,3\nS2,AB,6,5\n"
                                  "S3,BA,3,5\nS4,BA,2,5\n", encoding="utf-8")  # fmt: skip
     run("main", "trials", "analyze", "--design", "crossover", "--data", str(work / "cx.csv"),

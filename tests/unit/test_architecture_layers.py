@@ -39,6 +39,7 @@ ALLOWED: dict[str, set[str]] = {
         "ingest",
         "analysis",
         "privacy",
+        "query",
         "trials",
     },
     "cli": {

@@ -17,7 +17,9 @@ from spsreg.cli import (
     report_commands,
     trials_commands,
     trials_design_commands,  # noqa: F401 (registers `trials analyze|power` on trials_app)
+    trials_randomization_commands,  # noqa: F401 (registers `trials randomize-setup|allocate`)
     trials_record_commands,  # noqa: F401 (registers `trials import|list` on trials_app)
+    trials_screening_commands,  # noqa: F401 (registers `trials criteria|screen|...|enrol`)
 )
 
 app = typer.Typer(

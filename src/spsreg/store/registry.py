@@ -24,7 +24,14 @@ from spsreg.domain import (
     VitalStatus,
 )
 from spsreg.domain.trials import RecruitmentStatus, TrialRecord
-from spsreg.store import acknowledgements, analysis_rows, timeline_rows, trials
+from spsreg.store import (
+    acknowledgements,
+    analysis_rows,
+    randomization,
+    timeline_rows,
+    trial_screening,
+    trials,
+)
 from spsreg.store.audit import AuditAction, AuditEntry, canonical_json, iter_audit_entries
 from spsreg.store.config import create_engine_for, database_url_from_env
 from spsreg.store.edits import (
@@ -38,6 +45,7 @@ from spsreg.store.edits import (
 from spsreg.store.errors import ConflictError, ScopeError, StoreError
 from spsreg.store.mapping import CHILD_KINDS, MAPPINGS, SECTION_KINDS, SITE_MAPPING, RecordKind
 from spsreg.store.migrate import migrate
+from spsreg.store.randomization import Allocation, ListEntry, RandomizationSetup
 from spsreg.store.records import (
     delete_patient_rows,
     insert_record,
@@ -50,6 +58,7 @@ from spsreg.store.statistics import refresh_statistics
 from spsreg.store.tables import AUDIT_LOG, PATIENT_IDENTIFIERS, PATIENTS, SITES
 from spsreg.store.timeline_rows import AssessmentRead, PatientTimelineRows
 from spsreg.store.transactions import Clock, read_transaction, utc_now, write_transaction
+from spsreg.store.trial_screening import CriteriaSaveOutcome, Enrolment, StoredCriteria
 from spsreg.store.trials import StoredTrial, TrialSaveOutcome
 
 __all__ = [
@@ -478,6 +487,102 @@ class Registry:
         """One stored trial; :class:`NotFoundError` when it is not stored."""
         with read_transaction(self.engine) as connection:
             return trials.load_trial(connection, nct_id)
+
+    # Trial criteria, enrolment and randomization (spsreg.store.trial_screening, .randomization)
+
+    def save_trial_criteria(
+        self,
+        actor: Actor,
+        nct_id: str,
+        document_text: str,
+        document: dict[str, Any],
+        reason: str,
+    ) -> CriteriaSaveOutcome:
+        """Attach or replace a stored trial's criteria document (administrator or coordinator;
+        ``document`` is the validated criteria as JSON data), audited; identical: unchanged."""
+        trials.require_may_write_trials(actor)
+        reason = _require_reason(reason)
+        with write_transaction(self.engine, actor, self._clock) as tx:
+            return trial_screening.save_criteria_document(
+                tx, nct_id, document_text, document, reason
+            )
+
+    def get_trial_criteria(self, actor: Actor, nct_id: str) -> StoredCriteria:
+        """A trial's criteria document (public, like the trial); :class:`NotFoundError` if none."""
+        with read_transaction(self.engine) as connection:
+            return trial_screening.load_criteria_document(connection, nct_id)
+
+    def enrol_in_trial(
+        self,
+        actor: Actor,
+        nct_id: str,
+        patient_id: str,
+        *,
+        screened_on: date,
+        criteria_version: int,
+        enrolled_on: date,
+        reason: str,
+    ) -> Enrolment:
+        """Record a patient's enrolment (staff of the patient's site or an administrator; the
+        caller has screened the patient eligible on ``screened_on``), audited."""
+        trial_screening.require_may_enrol(actor)
+        reason = _require_reason(reason)
+        with write_transaction(self.engine, actor, self._clock) as tx:
+            return trial_screening.enrol_patient(
+                tx,
+                nct_id,
+                patient_id,
+                screened_on=screened_on,
+                criteria_version=criteria_version,
+                enrolled_on=enrolled_on,
+                reason=reason,
+            )
+
+    def withdraw_from_trial(
+        self, actor: Actor, nct_id: str, patient_id: str, *, withdrawn_on: date, reason: str
+    ) -> Enrolment:
+        """Mark an enrolled patient withdrawn (the enrolment and any allocation are kept)."""
+        trial_screening.require_may_enrol(actor)
+        reason = _require_reason(reason)
+        with write_transaction(self.engine, actor, self._clock) as tx:
+            return trial_screening.withdraw_patient(
+                tx, nct_id, patient_id, withdrawn_on=withdrawn_on, reason=reason
+            )
+
+    def list_enrolments(self, actor: Actor, nct_id: str) -> list[Enrolment]:
+        """The trial's enrolments of patients in scope, by patient id."""
+        trial_screening.require_may_enrol(actor)
+        with read_transaction(self.engine) as connection:
+            return trial_screening.load_enrolments(connection, actor, nct_id)
+
+    def create_randomization_list(
+        self,
+        actor: Actor,
+        nct_id: str,
+        scheme: dict[str, Any],
+        entries: Sequence[ListEntry],
+        seed: bytes,
+        reason: str,
+    ) -> RandomizationSetup:
+        """Store a trial's whole generated list (administrator only, once); returns no entry."""
+        reason = _require_reason(reason)
+        with write_transaction(self.engine, actor, self._clock) as tx:
+            return randomization.create_list(tx, nct_id, scheme, entries, seed, reason)
+
+    def allocate(self, actor: Actor, nct_id: str, patient_id: str, reason: str) -> Allocation:
+        """Reveal and take the next unused entry of an enrolled patient's stratum, atomically and
+        audited (staff of the patient's site or an administrator); see
+        :mod:`spsreg.store.randomization` for the concealment and its limits."""
+        randomization.require_may_allocate(actor)
+        reason = _require_reason(reason)
+        with write_transaction(self.engine, actor, self._clock) as tx:
+            return randomization.allocate_patient(tx, nct_id, patient_id, reason)
+
+    def list_allocations(self, actor: Actor, nct_id: str) -> list[Allocation]:
+        """The used entries of patients in scope, in allocation order (never an unused one)."""
+        randomization.require_may_allocate(actor)
+        with read_transaction(self.engine) as connection:
+            return randomization.load_allocations(connection, actor, nct_id)
 
     # The monitoring rules' view of patients (spsreg.store.timeline_rows)
 

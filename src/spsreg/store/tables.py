@@ -12,6 +12,10 @@ Layout:
 * ``trials``: trial records (public ClinicalTrials.gov data, not site data), one row per NCT
   number holding the whole record as JSON plus a few columns to filter on. Later trial work
   (eligibility criteria, screening, enrolment) refers to a trial by its ``nct_id``.
+* ``trial_criteria`` (a trial's structured eligibility criteria), ``trial_enrolments``,
+  ``randomization_lists`` (the scheme and its secret seed) and ``allocations`` (the whole
+  generated list, each entry taken by one patient at most; see
+  :mod:`spsreg.store.randomization` for what keeps unused entries concealed, and its limits).
 
 Coded values (enums) are stored as their text value, not as database enum types: the domain model
 validates them, and a new code then needs no ALTER TYPE migration. Record ids are primary keys per
@@ -49,6 +53,7 @@ __all__ = [
     "ADMINISTRATIONS",
     "ADVERSE_EVENTS",
     "ALERT_ACKNOWLEDGEMENTS",
+    "ALLOCATIONS",
     "ASSESSMENTS",
     "AUDIT_LOG",
     "COMORBIDITIES",
@@ -63,9 +68,12 @@ __all__ = [
     "PATIENTS",
     "PATIENT_IDENTIFIERS",
     "PROCEDURES",
+    "RANDOMIZATION_LISTS",
     "SCHEMA_INFO",
     "SITES",
     "TRIALS",
+    "TRIAL_CRITERIA",
+    "TRIAL_ENROLMENTS",
     "VISITS",
     "JSONText",
     "metadata",
@@ -395,4 +403,68 @@ TRIALS = Table(
     Column("last_update_posted", Date),
     Column("record", JSONText, nullable=False),  # the whole TrialRecord (spsreg.trials)
     _row_version(),
+)
+
+TRIAL_CRITERIA = Table(
+    "trial_criteria",
+    metadata,
+    Column("nct_id", String(11), ForeignKey("trials.nct_id"), primary_key=True),
+    Column("document_text", Text, nullable=False),  # the YAML or JSON exactly as given
+    Column("document", JSONText, nullable=False),  # the validated criteria as canonical JSON
+    Column("version", Integer, nullable=False),  # 1 for the first document, +1 per replacement
+    Column("recorded_by", String(200), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    _row_version(),
+)
+
+TRIAL_ENROLMENTS = Table(
+    "trial_enrolments",
+    metadata,
+    Column("nct_id", String(11), ForeignKey("trials.nct_id"), primary_key=True),
+    # Checked at commit, as for alert decisions: a whole-record replace re-inserts the patient row.
+    _id(
+        "patient_id",
+        ForeignKey("patients.id", deferrable=True, initially="DEFERRED"),
+        primary_key=True,
+    ),
+    _id("site_id", index=True),
+    Column("status", String(CODE), nullable=False),  # enrolled, withdrawn
+    Column("screened_on", Date, nullable=False),  # the date the patient was screened eligible
+    Column("criteria_version", Integer, nullable=False),
+    Column("enrolled_on", Date, nullable=False),
+    Column("enrolled_by", String(200), nullable=False),
+    Column("withdrawn_on", Date),
+    _row_version(),
+)
+
+RANDOMIZATION_LISTS = Table(
+    "randomization_lists",
+    metadata,
+    Column("nct_id", String(11), ForeignKey("trials.nct_id"), primary_key=True),
+    Column("scheme", JSONText, nullable=False),  # factors, treatments, ratio, block sizes, size
+    Column("seed", String(128), nullable=False),  # secret: never returned by the store
+    Column("list_digest", String(64), nullable=False),  # SHA-256 of seed and list (commitment)
+    Column("created_by", String(200), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    _row_version(),
+)
+
+ALLOCATIONS = Table(
+    "allocations",
+    metadata,
+    Column("nct_id", String(11), ForeignKey("randomization_lists.nct_id"), primary_key=True),
+    Column("stratum", String(200), primary_key=True),
+    Column("sequence", Integer, primary_key=True, autoincrement=False),
+    Column("block", Integer, nullable=False),
+    Column("block_size", Integer, nullable=False),
+    Column("treatment", String(200), nullable=False),  # an arm label, or a sequence (AB, BA)
+    _id(
+        "patient_id",
+        ForeignKey("patients.id", deferrable=True, initially="DEFERRED"),
+        nullable=True,
+    ),
+    Column("allocated_at", DateTime(timezone=True)),
+    Column("allocated_by", String(200)),
+    _row_version(),
+    UniqueConstraint("nct_id", "patient_id"),
 )
