@@ -17,7 +17,7 @@ from test_cli_reference_doc import deviations, specification
 
 from spsreg.analysis.frames import frames_from_records
 from spsreg.services.trial_design import registry_variance
-from spsreg.store import Actor, Registry
+from spsreg.store import Actor, Registry, Role
 from spsreg.synth import CohortConfig, iter_synthetic_patients
 from spsreg.trials.variance import variance_components
 
@@ -166,3 +166,20 @@ def test_registry_variance_service_reads_the_outcomes_in_scope(
     assert found.to_document()["estimator"].startswith("one-way random-effects")
     with pytest.raises(ValueError, match="unknown outcome"):
         registry_variance(registry, admin, "grip_strength", as_of=config.end_date)
+
+
+def test_registry_variance_counts_go_through_disclosure_control(
+    registry: Registry, admin: Actor, clinician_a: Actor
+) -> None:
+    config = CohortConfig(patients=6, sites=2, years=1, seed=9)
+    for synthetic in iter_synthetic_patients(config):
+        registry.save_patient_record(admin, synthetic.record, reason="trial design test")
+    researcher = Actor("researcher", Role.RESEARCHER, "SITE-A")
+
+    exact = registry_variance(registry, admin, "stiffness_index", as_of=config.end_date)
+    assert exact.disclosure_control["counts"] == "exact"
+    assert 0 < exact.components.patients <= 7  # a count that sharing would suppress
+    with pytest.raises(ValueError, match="too few patients"):
+        registry_variance(registry, researcher, "stiffness_index", as_of=config.end_date)
+    own = registry_variance(registry, clinician_a, "stiffness_index", as_of=config.end_date)
+    assert own.disclosure_control["audience"] == "own_site_staff"
