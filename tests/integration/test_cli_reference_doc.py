@@ -194,7 +194,7 @@ def test_every_environment_variable_is_described() -> None:
 
 def test_the_documented_examples_follow_their_own_tables() -> None:
     outputs = documented_outputs(doc_text())
-    assert len(outputs) == 24
+    assert len(outputs) == 26
     for kind, (_, example) in outputs.items():
         assert (example["kind"], example["schema_version"]) == (kind, 1)
         assert deviations(example, specification(kind)) == [], kind
@@ -206,11 +206,11 @@ def printed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[dict[str
     work = tmp_path_factory.mktemp("cli-doc")
     documents: dict[str, list[dict[str, Any]]] = {}
 
-    def run(home: str, *args: str, code: int = 0) -> None:
+    def run(home: str, *args: str, code: int = 0, stdin: str | None = None) -> None:
         runner = CliRunner(
             env={"SPSREG_HOME": str(work / home), "SPSREG_DATABASE_URL": None, "SPSREG_SITE": None}
         )
-        result = runner.invoke(app, list(args))
+        result = runner.invoke(app, list(args), input=stdin)
         assert result.exit_code == code, (args, result.stdout, result.stderr)
         document = json.loads(result.stdout)
         documents.setdefault(document["kind"], []).append(document)
@@ -331,6 +331,14 @@ def printed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[dict[str
         "-f", "json")  # fmt: skip
     run("main", "trials", "power", "--design", "nof1", "--n", "6", "--effect", "1", "--sd", "1",
         "--sims", "500", "--target-power", "0.8", "--max-n", "12", "-f", "json")  # fmt: skip
+    secret = "a long clinic passphrase\n"
+    run("main", "users", "add", "root", "--role", "admin", "--password-stdin", "-f", "json",
+        stdin=secret)  # fmt: skip
+    run("main", "users", "add", "dr.a", "--role", "clinician", "--site", "SITE-A",
+        "--password-stdin", "-f", "json", stdin=secret)  # fmt: skip
+    run("main", "users", "disable", "dr.a", "-f", "json")
+    run("main", "users", "reset-password", "dr.a", "--password-stdin", "-f", "json", stdin=secret)
+    run("main", "users", "list", "-f", "json")
     run("main", "audit", "verify", "--format", "json")
     engine = create_engine_for(f"sqlite:///{work / 'main' / 'spsreg.sqlite3'}")
     try:

@@ -20,6 +20,7 @@ from spsreg.cli import (
     trials_randomization_commands,  # noqa: F401 (registers `trials randomize-setup|allocate`)
     trials_record_commands,  # noqa: F401 (registers `trials import|list` on trials_app)
     trials_screening_commands,  # noqa: F401 (registers `trials criteria|screen|...|enrol`)
+    users_commands,
 )
 
 app = typer.Typer(
@@ -61,3 +62,4 @@ app.add_typer(alerts_commands.alerts_app, name="alerts")
 app.add_typer(analysis_commands.analyze_app, name="analyze")
 app.add_typer(report_commands.report_app, name="report")
 app.add_typer(trials_commands.trials_app, name="trials")
+app.add_typer(users_commands.users_app, name="users")

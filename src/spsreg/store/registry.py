@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
@@ -25,6 +25,7 @@ from spsreg.domain import (
 )
 from spsreg.domain.trials import RecruitmentStatus, TrialRecord
 from spsreg.store import (
+    accounts,
     acknowledgements,
     analysis_rows,
     randomization,
@@ -32,6 +33,7 @@ from spsreg.store import (
     trial_screening,
     trials,
 )
+from spsreg.store.accounts import Account, LoginRefusal
 from spsreg.store.audit import AuditAction, AuditEntry, canonical_json, iter_audit_entries
 from spsreg.store.config import create_engine_for, database_url_from_env
 from spsreg.store.edits import (
@@ -45,6 +47,7 @@ from spsreg.store.edits import (
 from spsreg.store.errors import ConflictError, ScopeError, StoreError
 from spsreg.store.mapping import CHILD_KINDS, MAPPINGS, SECTION_KINDS, SITE_MAPPING, RecordKind
 from spsreg.store.migrate import migrate
+from spsreg.store.passwords import hash_password
 from spsreg.store.randomization import Allocation, ListEntry, RandomizationSetup
 from spsreg.store.records import (
     delete_patient_rows,
@@ -53,7 +56,7 @@ from spsreg.store.records import (
     record_summary,
 )
 from spsreg.store.save_plan import OnExisting, SaveStatus, plan_save
-from spsreg.store.scope import CROSS_SITE_ROLES, Actor, patient_scope, site_filter
+from spsreg.store.scope import CROSS_SITE_ROLES, Actor, Role, patient_scope, site_filter
 from spsreg.store.statistics import refresh_statistics
 from spsreg.store.tables import AUDIT_LOG, PATIENT_IDENTIFIERS, PATIENTS, SITES
 from spsreg.store.timeline_rows import AssessmentRead, PatientTimelineRows
@@ -168,6 +171,58 @@ class Registry:
         with read_transaction(self.engine) as connection:
             rows = connection.execute(select(SITES).order_by(SITES.c.id)).mappings()
             return [SITE_MAPPING.unflatten(row) for row in rows]
+
+    # Accounts (spsreg.store.accounts): only an administrator manages them
+
+    def add_user(
+        self,
+        actor: Actor,
+        name: str,
+        role: Role | str,
+        password: str,
+        *,
+        site_id: str | None = None,
+        patient_id: str | None = None,
+        reason: str = "account created",
+    ) -> Account:
+        """Create an account with an argon2id-hashed password (policy in spsreg.store.passwords)."""
+        accounts.require_admin(actor)
+        reason = _require_reason(reason)
+        account = accounts.account_actor(name, role, site_id, patient_id)
+        password_hash = hash_password(password)
+        with write_transaction(self.engine, actor, self._clock) as tx:
+            return accounts.add_account(tx, account, password_hash, reason)
+
+    def list_users(self, actor: Actor) -> list[Account]:
+        """Every account, by name, without password hashes."""
+        accounts.require_admin(actor)
+        with read_transaction(self.engine) as connection:
+            return accounts.list_accounts(connection)
+
+    def disable_user(self, actor: Actor, name: str, *, reason: str = "account disabled") -> Account:
+        """Disable an account (its logins are refused from now on)."""
+        accounts.require_admin(actor)
+        reason = _require_reason(reason)
+        with write_transaction(self.engine, actor, self._clock) as tx:
+            return accounts.disable_account(tx, name, reason)
+
+    def reset_password(
+        self, actor: Actor, name: str, password: str, *, reason: str = "password reset"
+    ) -> Account:
+        """Give an account a new password; its recorded failed logins are cleared."""
+        accounts.require_admin(actor)
+        reason = _require_reason(reason)
+        password_hash = hash_password(password)
+        with write_transaction(self.engine, actor, self._clock) as tx:
+            return accounts.replace_password(tx, name, password_hash, reason)
+
+    def verify_login(
+        self, name: str, password: str, *, now: datetime | None = None
+    ) -> Actor | LoginRefusal:
+        """The actor of account ``name`` if ``password`` is right, else why the login is refused
+        (lockout: spsreg.store.accounts). ``now`` defaults to the registry's clock."""
+        moment = self._clock() if now is None else now
+        return accounts.verify_login(self.engine, name, password, moment, self._clock)
 
     # Whole patient records
 

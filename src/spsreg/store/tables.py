@@ -16,6 +16,8 @@ Layout:
   ``randomization_lists`` (the scheme and its secret seed) and ``allocations`` (the whole
   generated list, each entry taken by one patient at most; see
   :mod:`spsreg.store.randomization` for what keeps unused entries concealed, and its limits).
+* ``users`` (accounts: role, site, argon2id password hash) and ``login_failures`` (one row per
+  failed login, for the lockout window); see :mod:`spsreg.store.accounts`.
 
 Coded values (enums) are stored as their text value, not as database enum types: the domain model
 validates them, and a new code then needs no ALTER TYPE migration. Record ids are primary keys per
@@ -63,6 +65,7 @@ __all__ = [
     "ITB_PUMPS",
     "ITB_PUMP_REFILLS",
     "LAB_RESULTS",
+    "LOGIN_FAILURES",
     "MEDICATION_COURSES",
     "NON_DRUG_THERAPIES",
     "PATIENTS",
@@ -74,6 +77,7 @@ __all__ = [
     "TRIALS",
     "TRIAL_CRITERIA",
     "TRIAL_ENROLMENTS",
+    "USERS",
     "VISITS",
     "JSONText",
     "metadata",
@@ -467,4 +471,30 @@ ALLOCATIONS = Table(
     Column("allocated_by", String(200)),
     _row_version(),
     UniqueConstraint("nct_id", "patient_id"),
+)
+
+USERS = Table(
+    "users",
+    metadata,
+    Column("name", String(200), primary_key=True),  # the Actor.user of the account
+    Column("role", String(CODE), nullable=False),
+    _id("site_id", ForeignKey("sites.id"), nullable=True, index=True),
+    # No foreign key: a whole-record replace re-inserts the patient row, and an account may
+    # outlive a deleted record (it then sees no patient data).
+    _id("patient_id", nullable=True),
+    Column("password_hash", String(512), nullable=False),  # argon2id PHC string; never returned
+    Column("disabled", Boolean, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("password_changed_at", DateTime(timezone=True), nullable=False),
+    _row_version(),
+)
+
+LOGIN_FAILURES = Table(
+    "login_failures",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_name", String(200), ForeignKey("users.name"), nullable=False),
+    Column("failed_at", DateTime(timezone=True), nullable=False),
+    Index(None, "user_name", "failed_at"),
 )
