@@ -158,13 +158,16 @@ def condition_resource(patient: Patient, terms: FhirTerms) -> FhirResource:
     return resource
 
 
-def detail_elements(detail: str | None) -> tuple[list[dict[str, str]] | None, bool]:
-    """A free-text detail as ``note`` (FHIR strings cannot be empty: '' is flagged instead)."""
+def detail_elements(
+    detail: str | None,
+) -> tuple[list[dict[str, str]] | None, list[dict[str, Any]]]:
+    """A free-text detail as ``note``, and the extensions it needs: FHIR strings cannot be empty,
+    so '' is written as no note plus the empty-text flag."""
     if detail is None:
-        return None, False
+        return None, []
     if detail == "":
-        return None, True
-    return [{"text": detail}], False
+        return None, [ext(Ext.EMPTY_TEXT, "valueBoolean", True)]
+    return [{"text": detail}], []
 
 
 def comorbidity_resource(
@@ -177,10 +180,8 @@ def comorbidity_resource(
     if name is not None:
         coding["display"] = name
     code = {"coding": [coding]}
-    extensions = [order_ext(position)]
-    note, empty = detail_elements(comorbidity.detail)
-    if empty:
-        extensions.append(ext(Ext.EMPTY_TEXT, "valueBoolean", True))
+    note, flags = detail_elements(comorbidity.detail)
+    extensions = [order_ext(position), *flags]
     resource: FhirResource = {
         "resourceType": "Condition",
         "id": fhir_id(comorbidity.id),

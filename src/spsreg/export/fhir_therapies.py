@@ -126,9 +126,8 @@ def procedure_resource(procedure: Procedure, patient: Patient, position: int) ->
     extensions = [order_ext(position)]
     if procedure.sessions is not None:
         extensions.append(ext(Ext.SESSIONS, "valueInteger", procedure.sessions))
-    note, empty = detail_elements(procedure.detail)
-    if empty:
-        extensions.append(ext(Ext.EMPTY_TEXT, "valueBoolean", True))
+    note, flags = detail_elements(procedure.detail)
+    extensions.extend(flags)
     resource: FhirResource = {
         "resourceType": "Procedure",
         "id": fhir_id(procedure.id),
