@@ -24,7 +24,7 @@ from typing import Any
 
 from spsreg.domain.patient import Site
 from spsreg.domain.record import PatientRecord
-from spsreg.export.service import EXPORT_BATCH, ExportFormat, write_records
+from spsreg.export.service import EXPORT_BATCH, ExportFormat, sites_in_scope, write_records
 from spsreg.privacy.deidentify import DateMethod, DeidentificationPolicy, deidentify_record
 from spsreg.privacy.kanonymity import (
     DEFAULT_K_MIN,
@@ -161,9 +161,7 @@ def export_deidentified(
         )
     key = new_export_key()  # held only in memory, never written
     policy = DeidentificationPolicy(as_of=as_of, dates=dates)
-    registry_sites = [
-        site for site in registry.list_sites(actor) if actor.site_id in (None, site.id)
-    ]
+    registry_sites = sites_in_scope(registry, actor)
     countries = {site.id: site.country for site in registry_sites}
 
     def deidentified() -> Iterator[tuple[PatientRecord, str]]:

@@ -29,6 +29,7 @@ __all__ = [
     "ExportFormat",
     "ExportSummary",
     "export_records",
+    "sites_in_scope",
     "write_records",
 ]
 
@@ -105,7 +106,7 @@ def export_records(
                 progress(counts["patients"])
             yield record
 
-    sites = _sites_in_scope(registry, actor, site_id)
+    sites = sites_in_scope(registry, actor, site_id)
     write_records(export_format, out, sites, records())
     return ExportSummary(
         path=out,
@@ -116,7 +117,9 @@ def export_records(
     )
 
 
-def _sites_in_scope(registry: Registry, actor: Actor, site_id: str | None) -> list[Site]:
+def sites_in_scope(registry: Registry, actor: Actor, site_id: str | None = None) -> list[Site]:
+    """The sites an export of ``actor`` covers: ``site_id`` if given, else the actor's own site,
+    else every site the actor may see."""
     wanted = site_id if site_id is not None else actor.site_id
     sites = registry.list_sites(actor)
     return [site for site in sites if wanted is None or site.id == wanted]
