@@ -13,7 +13,7 @@ import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from spsreg.export.data_dictionary import DATA_DICTIONARY_FILE, data_dictionary
 from spsreg.export.native_csv import MANIFEST_FILE
@@ -31,6 +31,7 @@ __all__ = [
     "CsvSyntaxError",
     "Manifest",
     "TableText",
+    "data_rows",
     "read_manifest",
     "read_table",
     "unlisted_tables",
@@ -195,23 +196,38 @@ class TableText:
         """The non-blank data rows; raises :class:`CsvSyntaxError` for text that is not CSV."""
         reader = csv.reader(io.StringIO(self.text, newline=""))
         next(reader, None)  # the header
-        previous_line = reader.line_num
-        while True:
-            try:
-                raw = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as exc:
-                raise CsvSyntaxError(max(reader.line_num, previous_line + 1), str(exc)) from exc
-            line, previous_line = previous_line + 1, reader.line_num
-            cells = [cell.strip() for cell in raw]
-            if not any(cells):
-                continue  # a blank row (spreadsheets leave them) carries no data
-            by_column = dict(zip(self.header, cells, strict=False))
-            problem = None
-            if len(cells) != len(self.header):
-                problem = f"the row has {len(cells)} cells but the header has {len(self.header)}"
-            yield CsvRow(line, by_column, problem)
+        yield from data_rows(reader, self.header)
+
+
+class LineReader(Protocol):
+    """A ``csv.reader``: rows of cells, and the physical line it has read up to."""
+
+    line_num: int
+
+    def __next__(self) -> list[str]: ...
+
+
+def data_rows(reader: LineReader, header: tuple[str, ...]) -> Iterator[CsvRow]:
+    """The non-blank data rows of a ``csv.reader`` positioned after ``header``, each with the
+    physical line it starts on (a quoted cell may span lines); raises :class:`CsvSyntaxError`
+    for text that is not CSV."""
+    previous_line = reader.line_num
+    while True:
+        try:
+            raw = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise CsvSyntaxError(max(reader.line_num, previous_line + 1), str(exc)) from exc
+        line, previous_line = previous_line + 1, reader.line_num
+        cells = [cell.strip() for cell in raw]
+        if not any(cells):
+            continue  # a blank row (spreadsheets leave them) carries no data
+        by_column = dict(zip(header, cells, strict=False))
+        problem = None
+        if len(cells) != len(header):
+            problem = f"the row has {len(cells)} cells but the header has {len(header)}"
+        yield CsvRow(line, by_column, problem)
 
 
 def read_table(directory: Path, file: str) -> TableText | list[RecordError]:

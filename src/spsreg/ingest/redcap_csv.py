@@ -13,25 +13,17 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
+from spsreg.ingest.csv_files import CsvRow, CsvSyntaxError, data_rows
 from spsreg.ingest.errors import WHOLE_LINE, RecordError
 
-__all__ = ["CsvTable", "RowCells", "read_csv_table"]
-
-
-@dataclass(frozen=True)
-class RowCells:
-    """One non-blank data row: the physical line it starts on and its cells by column."""
-
-    line: int
-    cells: dict[str, str]
-    problem: str | None = None
+__all__ = ["CsvTable", "read_csv_table"]
 
 
 @dataclass(frozen=True)
 class CsvTable:
     file: str
     header: tuple[str, ...]
-    rows: tuple[RowCells, ...]
+    rows: tuple[CsvRow, ...]
 
 
 def read_csv_table(path: Path, what: str) -> CsvTable | list[RecordError]:
@@ -77,22 +69,8 @@ def read_csv_table(path: Path, what: str) -> CsvTable | list[RecordError]:
         seen.add(name)
     if problems:
         return problems
-    rows: list[RowCells] = []
-    previous_line = reader.line_num
-    while True:
-        try:
-            raw = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            line = max(reader.line_num, previous_line + 1)
-            return [RecordError(file, line, WHOLE_LINE, f"the {what} is not valid CSV: {exc}")]
-        line, previous_line = previous_line + 1, reader.line_num
-        cells = [cell.strip() for cell in raw]
-        if not any(cells):
-            continue
-        problem = None
-        if len(cells) != len(header):
-            problem = f"the row has {len(cells)} cells but the header has {len(header)}"
-        rows.append(RowCells(line, dict(zip(header, cells, strict=False)), problem))
-    return CsvTable(file, header, tuple(rows))
+    try:
+        rows = tuple(data_rows(reader, header))
+    except CsvSyntaxError as exc:
+        return [RecordError(file, exc.line, WHOLE_LINE, f"the {what} is not valid CSV: {exc}")]
+    return CsvTable(file, header, rows)
