@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -133,3 +134,35 @@ def test_refusals_are_clear_errors(users: Users) -> None:
 def test_password_is_never_an_option(users: Users) -> None:
     result = users.run("users", "add", "root", "--role", "admin", "--password", PASSWORD, code=2)
     assert "--password" in result.stderr
+
+
+def test_tokens_are_made_printed_once_listed_and_revoked(users: Users) -> None:
+    users.run("users", "add", "res.a", "--role", "researcher",
+              "--password-stdin", stdin=PASSWORD + "\n")  # fmt: skip
+    made = users.json(
+        "users", "token-add", "res.a", "--label", "export", "--expires-days", "7",
+        kind="api-token-created",
+    )  # fmt: skip
+    token = made["token"]
+    assert token.startswith(f"spsreg_{made['id']}_") and made["revoked_at"] is None
+    assert made["expires_at"] is not None and made["label"] == "export"
+    listed = users.json("users", "tokens", kind="api-token-list")["tokens"]
+    assert [t["id"] for t in listed] == [made["id"]] and token not in str(listed)
+    table = users.run("users", "token-add", "res.a", "--label", "second").stdout
+    assert "spsreg_" in table and "not shown again" in table
+    url = f"sqlite:///{users.home / 'spsreg.sqlite3'}"
+    now = datetime.now(UTC)
+    with open_registry(url, upgrade=False) as registry:
+        doctor = Actor("res.a", Role.RESEARCHER)
+        assert registry.resolve_api_token(token, now=now) == doctor
+        revoked = users.json("users", "token-revoke", made["id"], kind="api-token")
+        assert revoked["revoked_at"] is not None
+        assert registry.resolve_api_token(token, now=now) is None
+    missing = users.run("users", "token-revoke", "0000000000000000", code=1)
+    assert "no API token" in missing.stderr
+
+
+def test_a_researcher_account_may_have_no_site(users: Users) -> None:
+    added = users.json("users", "add", "res.all", "--role", "researcher", "--password-stdin",
+                       kind="user", stdin=PASSWORD + "\n")  # fmt: skip
+    assert (added["role"], added["site_id"]) == ("researcher", None)

@@ -25,9 +25,9 @@ def test_migrations_build_exactly_the_table_metadata(engine: Engine) -> None:
 
 def test_migrated_database_is_at_head_and_describes_itself(engine: Engine) -> None:
     with engine.connect() as connection:
-        assert MigrationContext.configure(connection).get_current_revision() == "0005"
+        assert MigrationContext.configure(connection).get_current_revision() == "0006"
         info = dict(connection.execute(select(SCHEMA_INFO.c.key, SCHEMA_INFO.c.value)).all())
-    assert info == {"schema_revision": "0005", "audit_hash_scheme": "sha256-canonical-json-v1"}
+    assert info == {"schema_revision": "0006", "audit_hash_scheme": "sha256-canonical-json-v1"}
 
 
 def test_migrating_a_current_database_changes_nothing(engine: Engine) -> None:
@@ -56,7 +56,7 @@ def test_schema_status_tells_a_new_database_from_a_current_one(tmp_path: Path) -
     engine = create_engine_for(f"sqlite:///{tmp_path / 'status.sqlite3'}")
     try:
         fresh = schema_status(engine)
-        assert (fresh.current, fresh.head, fresh.is_current) == (None, "0005", False)
+        assert (fresh.current, fresh.head, fresh.is_current) == (None, "0006", False)
         migrate(engine)
         assert schema_status(engine).is_current
     finally:
@@ -64,7 +64,7 @@ def test_schema_status_tells_a_new_database_from_a_current_one(tmp_path: Path) -
 
 
 def test_schema_status_of_the_test_databases(engine: Engine) -> None:
-    assert schema_status(engine).current == "0005"
+    assert schema_status(engine).current == "0006"
 
 
 def test_the_declared_schema_head_is_the_newest_packaged_migration() -> None:

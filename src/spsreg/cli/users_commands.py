@@ -1,15 +1,18 @@
-"""``spsreg users add|list|disable|reset-password``: accounts of the registry (administrators).
+"""``spsreg users add|list|disable|reset-password|token-add|tokens|token-revoke``: accounts of
+the registry and their API tokens (administrators).
 
 Passwords are never command-line options (they would show in the process list and the shell
 history): they are read from standard input with ``--password-stdin`` (first line, without its
 line ending) or asked for at a hidden prompt, twice. They are hashed with argon2id before they
-reach the database (see docs/accounts.md).
+reach the database (see docs/accounts.md). An API token is printed once, when it is made: only
+a hash of its secret is stored.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+from datetime import timedelta
 from typing import Annotated, Any
 
 import typer
@@ -18,12 +21,23 @@ from spsreg.cli.context import UserOption, actor_for, open_cli_registry
 from spsreg.cli.output import FormatOption, OutputFormat, emit, fail, render_table
 from spsreg.store import StoreError
 from spsreg.store.accounts import Account
+from spsreg.store.api_tokens import ApiToken
 from spsreg.store.scope import Actor
+from spsreg.store.transactions import utc_now
 
-__all__ = ["add_user", "disable_user", "list_users", "reset_password", "users_app"]
+__all__ = [
+    "add_token",
+    "add_user",
+    "disable_user",
+    "list_tokens",
+    "list_users",
+    "reset_password",
+    "revoke_token",
+    "users_app",
+]
 
 users_app = typer.Typer(
-    help="accounts: add, list, disable, reset a password (administrators only)",
+    help="accounts and API tokens: add, list, disable, reset a password (administrators only)",
     no_args_is_help=True,
 )
 
@@ -94,7 +108,10 @@ def add_user(
         str, typer.Option("--role", help="admin, clinician, coordinator, researcher or patient")
     ],
     account_site: Annotated[
-        str | None, typer.Option("--site", help="the account's site (all roles but admin)")
+        str | None,
+        typer.Option(
+            "--site", help="the account's site (all roles but admin; optional for researcher)"
+        ),
     ] = None,
     patient: Annotated[
         str | None, typer.Option("--patient", help="the patient's own record (patient role)")
@@ -177,3 +194,94 @@ def reset_password(
         except StoreError as error:
             raise fail(str(error)) from error
     _emit_account(output_format, account, f"password of {account.name} reset")
+
+
+_TOKEN_COLUMNS = ("id", "account", "role", "site", "label", "created", "expires", "status")
+
+
+def _token_row(token: ApiToken) -> list[Any]:
+    status = "revoked" if token.revoked_at is not None else "active"
+    return [
+        token.id,
+        token.user_name,
+        token.role.value,
+        token.site_id,
+        token.label,
+        token.created_at.isoformat(timespec="seconds"),
+        None if token.expires_at is None else token.expires_at.isoformat(timespec="seconds"),
+        status,
+    ]
+
+
+@users_app.command("token-add")
+def add_token(
+    name: Annotated[str, typer.Argument(help="account the token works as")],
+    label: Annotated[str, typer.Option("--label", help="what the token is for (1-200 characters)")],
+    expires_days: Annotated[
+        int | None,
+        typer.Option("--expires-days", min=1, help="days until the token expires (default: never)"),
+    ] = None,
+    user: UserOption = None,
+    output_format: FormatOption = OutputFormat.TABLE,
+) -> None:
+    """Make an API token for an account; the token is printed once and never stored."""
+    actor = _administrator(user)
+    now = utc_now()
+    expires_at = None if expires_days is None else now + timedelta(days=expires_days)
+    with open_cli_registry() as registry:
+        try:
+            token, made = registry.create_api_token(
+                actor, name, label, now=now, expires_at=expires_at
+            )
+        except StoreError as error:
+            raise fail(str(error)) from error
+    emit(
+        output_format,
+        "api-token-created",
+        {"token": token, **made.public_fields()},
+        [render_table("API token", _TOKEN_COLUMNS, [_token_row(made)])],
+        [
+            f"API token {made.id} made for {made.user_name}; copy it now, it is not shown again:",
+            token,
+        ],
+    )
+
+
+@users_app.command("tokens")
+def list_tokens(user: UserOption = None, output_format: FormatOption = OutputFormat.TABLE) -> None:
+    """Every API token with its account, label and status (never a secret)."""
+    actor = _administrator(user)
+    with open_cli_registry() as registry:
+        try:
+            listed = registry.list_api_tokens(actor)
+        except StoreError as error:
+            raise fail(str(error)) from error
+    emit(
+        output_format,
+        "api-token-list",
+        {"tokens": [token.public_fields() for token in listed]},
+        [render_table("API tokens", _TOKEN_COLUMNS, [_token_row(token) for token in listed])],
+        [f"{len(listed)} API tokens"],
+    )
+
+
+@users_app.command("token-revoke")
+def revoke_token(
+    token_id: Annotated[str, typer.Argument(help="the token's id (from users tokens)")],
+    user: UserOption = None,
+    output_format: FormatOption = OutputFormat.TABLE,
+) -> None:
+    """Revoke an API token: it stops working at once."""
+    actor = _administrator(user)
+    with open_cli_registry() as registry:
+        try:
+            revoked = registry.revoke_api_token(actor, token_id, now=utc_now())
+        except StoreError as error:
+            raise fail(str(error)) from error
+    emit(
+        output_format,
+        "api-token",
+        revoked.public_fields(),
+        [render_table("API token", _TOKEN_COLUMNS, [_token_row(revoked)])],
+        [f"API token {revoked.id} revoked"],
+    )

@@ -4,6 +4,8 @@ Start with :func:`open_registry` (or :class:`Registry` over :func:`create_engine
 everything with the :class:`Actor` on whose behalf it runs. See ``docs/storage.md``.
 """
 
+from spsreg.store.access_log import AccessEntry
+from spsreg.store.api_tokens import ApiToken
 from spsreg.store.audit import (
     AuditAction,
     AuditEntry,
@@ -25,17 +27,23 @@ from spsreg.store.registry import (
     RegistryStatistics,
     SaveOutcome,
     SaveStatus,
+    WrongPasswordError,
     open_registry,
 )
 from spsreg.store.scope import Actor, Role
+from spsreg.store.sessions import ActiveSession, NewSession, SessionPolicy
 
 __all__ = [
+    "AccessEntry",
+    "ActiveSession",
     "Actor",
+    "ApiToken",
     "AuditAction",
     "AuditEntry",
     "AuditHead",
     "AuditVerification",
     "ConflictError",
+    "NewSession",
     "NotFoundError",
     "OnExisting",
     "PatientSummary",
@@ -47,8 +55,10 @@ __all__ = [
     "SaveStatus",
     "SchemaStatus",
     "ScopeError",
+    "SessionPolicy",
     "StoreError",
     "Versioned",
+    "WrongPasswordError",
     "audit_head",
     "create_engine_for",
     "data_dir",

@@ -58,6 +58,7 @@ __all__ = [
     "list_accounts",
     "load_login_row",
     "record_failed_login",
+    "replace_own_password",
     "replace_password",
     "require_admin",
     "store_rehash",
@@ -216,6 +217,11 @@ def replace_password(tx: WriteTransaction, name: str, password_hash: str, reason
     row = _require_row(tx.connection, name)
     tx.connection.execute(delete(LOGIN_FAILURES).where(LOGIN_FAILURES.c.user_name == name))
     return _new_hash(tx, row, password_hash, reason)
+
+
+def replace_own_password(tx: WriteTransaction, password_hash: str, reason: str) -> Account:
+    """The account of ``tx.actor`` changes its own password (verified by the caller)."""
+    return _new_hash(tx, _require_row(tx.connection, tx.actor.user), password_hash, reason)
 
 
 def store_rehash(tx: WriteTransaction, row: Row, password_hash: str) -> Account:

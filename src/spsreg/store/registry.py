@@ -25,15 +25,20 @@ from spsreg.domain import (
 )
 from spsreg.domain.trials import RecruitmentStatus, TrialRecord
 from spsreg.store import (
+    access_log,
     accounts,
     acknowledgements,
     analysis_rows,
+    api_tokens,
     randomization,
+    sessions,
     timeline_rows,
     trial_screening,
     trials,
 )
-from spsreg.store.accounts import Account, LoginRefusal
+from spsreg.store.access_log import AccessEntry
+from spsreg.store.accounts import Account, LoginRefusal, RefusalReason
+from spsreg.store.api_tokens import ApiToken
 from spsreg.store.audit import AuditAction, AuditEntry, canonical_json, iter_audit_entries
 from spsreg.store.config import create_engine_for, database_url_from_env
 from spsreg.store.edits import (
@@ -47,7 +52,7 @@ from spsreg.store.edits import (
 from spsreg.store.errors import ConflictError, ScopeError, StoreError
 from spsreg.store.mapping import CHILD_KINDS, MAPPINGS, SECTION_KINDS, SITE_MAPPING, RecordKind
 from spsreg.store.migrate import migrate
-from spsreg.store.passwords import hash_password
+from spsreg.store.passwords import check_password_policy, hash_password
 from spsreg.store.randomization import Allocation, ListEntry, RandomizationSetup
 from spsreg.store.records import (
     delete_patient_rows,
@@ -57,6 +62,7 @@ from spsreg.store.records import (
 )
 from spsreg.store.save_plan import OnExisting, SaveStatus, plan_save
 from spsreg.store.scope import CROSS_SITE_ROLES, Actor, Role, patient_scope, site_filter
+from spsreg.store.sessions import ActiveSession, NewSession, SessionPolicy, WrongPasswordError
 from spsreg.store.statistics import refresh_statistics
 from spsreg.store.tables import AUDIT_LOG, PATIENT_IDENTIFIERS, PATIENTS, SITES
 from spsreg.store.timeline_rows import AssessmentRead, PatientTimelineRows
@@ -71,6 +77,7 @@ __all__ = [
     "RegistryStatistics",
     "SaveOutcome",
     "SaveStatus",
+    "WrongPasswordError",
     "open_registry",
 ]
 
@@ -200,21 +207,27 @@ class Registry:
             return accounts.list_accounts(connection)
 
     def disable_user(self, actor: Actor, name: str, *, reason: str = "account disabled") -> Account:
-        """Disable an account (its logins are refused from now on)."""
+        """Disable an account (its logins and API tokens are refused from now on; its web
+        sessions end)."""
         accounts.require_admin(actor)
         reason = _require_reason(reason)
         with write_transaction(self.engine, actor, self._clock) as tx:
-            return accounts.disable_account(tx, name, reason)
+            disabled = accounts.disable_account(tx, name, reason)
+            sessions.end_sessions_of(tx.connection, name)
+            return disabled
 
     def reset_password(
         self, actor: Actor, name: str, password: str, *, reason: str = "password reset"
     ) -> Account:
-        """Give an account a new password; its recorded failed logins are cleared."""
+        """Give an account a new password; its recorded failed logins are cleared and its web
+        sessions end."""
         accounts.require_admin(actor)
         reason = _require_reason(reason)
         password_hash = hash_password(password)
         with write_transaction(self.engine, actor, self._clock) as tx:
-            return accounts.replace_password(tx, name, password_hash, reason)
+            account = accounts.replace_password(tx, name, password_hash, reason)
+            sessions.end_sessions_of(tx.connection, name)
+            return account
 
     def verify_login(
         self, name: str, password: str, *, now: datetime | None = None
@@ -223,6 +236,89 @@ class Registry:
         (lockout: spsreg.store.accounts). ``now`` defaults to the registry's clock."""
         moment = self._clock() if now is None else now
         return accounts.verify_login(self.engine, name, password, moment, self._clock)
+
+    def change_own_password(
+        self, actor: Actor, current_password: str, new_password: str, *, now: datetime
+    ) -> None:
+        """An account changes its own password: ``current_password`` is checked like a login (a
+        wrong one counts toward the lockout; :class:`WrongPasswordError`), the new one must meet
+        the policy; audited without secrets. Every web session of the account ends."""
+        check_password_policy(new_password)
+        checked = accounts.verify_login(self.engine, actor.user, current_password, now, self._clock)
+        if isinstance(checked, LoginRefusal):
+            if checked.reason is RefusalReason.WRONG_CREDENTIALS:
+                raise WrongPasswordError("the current password is not right")
+            raise WrongPasswordError(checked.message)
+        password_hash = hash_password(new_password)
+        with write_transaction(self.engine, actor, self._clock) as tx:
+            accounts.replace_own_password(tx, password_hash, "password changed by its owner")
+            sessions.end_sessions_of(tx.connection, actor.user)
+
+    # Web sessions (spsreg.store.sessions)
+
+    def start_session(self, actor: Actor, *, now: datetime, policy: SessionPolicy) -> NewSession:
+        """A new web session for ``actor`` (just logged in); the login is in the access log."""
+        return sessions.start_session(self.engine, actor, now, policy)
+
+    def resume_session(
+        self, token: str, *, now: datetime, policy: SessionPolicy
+    ) -> ActiveSession | None:
+        """The session of a cookie's ``token`` if still valid (actor rebuilt from the account)."""
+        return sessions.resume_session(self.engine, token, now, policy)
+
+    def end_session(self, token: str) -> None:
+        """Log out: the session of ``token`` ends."""
+        sessions.end_session(self.engine, token)
+
+    def end_sessions_of(self, user_name: str) -> int:
+        """End every web session of ``user_name``; how many were ended."""
+        with self.engine.begin() as connection:
+            return sessions.end_sessions_of(connection, user_name)
+
+    # API tokens (spsreg.store.api_tokens)
+
+    def create_api_token(
+        self,
+        actor: Actor,
+        user_name: str,
+        label: str,
+        *,
+        now: datetime,
+        expires_at: datetime | None = None,
+    ) -> tuple[str, ApiToken]:
+        """Make an API token for ``user_name`` (admin: any account; others: their own), audited;
+        the token text is returned once and never stored."""
+        with write_transaction(self.engine, actor, self._clock) as tx:
+            return api_tokens.create_token(tx, user_name, label, now, expires_at)
+
+    def resolve_api_token(self, token: str, *, now: datetime) -> Actor | None:
+        """The actor an API token works as, or None when it does not (any text is safe)."""
+        return api_tokens.resolve_token(self.engine, token, now)
+
+    def list_api_tokens(self, actor: Actor, user_name: str | None = None) -> list[ApiToken]:
+        """API tokens (admin: all, or of ``user_name``; others: their own), without secrets."""
+        with read_transaction(self.engine) as connection:
+            return api_tokens.list_tokens(connection, actor, user_name)
+
+    def revoke_api_token(self, actor: Actor, token_id: str, *, now: datetime) -> ApiToken:
+        """Revoke an API token (admin: any; others: their own), audited."""
+        with write_transaction(self.engine, actor, self._clock) as tx:
+            return api_tokens.revoke_token(tx, token_id, now)
+
+    # The access log of identifiable reads (spsreg.store.access_log)
+
+    def access_trail(self, actor: Actor, patient_id: str) -> list[AccessEntry]:
+        """Who read a patient's identifiable data, oldest first (administrators, or staff of the
+        patient's site; never researchers or patients)."""
+        access_log.require_may_read_trail(actor)
+        with read_transaction(self.engine) as connection:
+            scoped_patient(connection, actor, patient_id)
+            return access_log.load_access_trail(connection, patient_id)
+
+    def _record_access(
+        self, actor: Actor, patient_ids: Collection[str], what: str, channel: str
+    ) -> None:
+        access_log.record_access_now(self.engine, actor, patient_ids, what, channel, self._clock())
 
     # Whole patient records
 
@@ -293,22 +389,35 @@ class Registry:
         with read_transaction(self.engine) as connection:
             return plan_save(connection, actor, record, mode).status
 
-    def load_patient_record(self, actor: Actor, patient_id: str) -> PatientRecord:
-        """The whole record; identifiers only for the patient's own site."""
+    def load_patient_record(
+        self, actor: Actor, patient_id: str, *, channel: str = "store"
+    ) -> PatientRecord:
+        """The whole record; identifiers only for the patient's own site (access-logged)."""
+        access_log.require_channel(channel)
         with read_transaction(self.engine) as connection:
             row = scoped_patient(connection, actor, patient_id)
             visible = {patient_id} if actor.sees_identifiers_of(row["site_id"]) else set()
-            return load_records(connection, [row], with_identifiers=visible)[0]
+            record = load_records(connection, [row], with_identifiers=visible)[0]
+        if record.identifiers is not None:
+            self._record_access(actor, [patient_id], "patient_record", channel)
+        return record
 
     def iter_patient_records(
-        self, actor: Actor, site_id: str | None = None, batch_size: int = 200
+        self,
+        actor: Actor,
+        site_id: str | None = None,
+        batch_size: int = 200,
+        *,
+        channel: str = "store",
     ) -> Iterator[PatientRecord]:
         """Every record in scope, ordered by pseudonym, loaded ``batch_size`` patients at a time.
 
         Memory stays bounded by the batch. Each batch is read in its own short transaction (a
         long export does not hold the database); every record is internally consistent, but
-        records saved while the iteration runs may or may not be included.
+        records saved while the iteration runs may or may not be included. Each batch's records
+        with identifiers are access-logged before the batch is handed out.
         """
+        access_log.require_channel(channel)
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
         site = site_filter(actor, site_id)
@@ -326,6 +435,12 @@ class Registry:
                 )
                 visible = {row["id"] for row in rows if actor.sees_identifiers_of(row["site_id"])}
                 records = load_records(connection, rows, with_identifiers=visible)
+            self._record_access(
+                actor,
+                [record.patient.id for record in records if record.identifiers is not None],
+                "patient_record",
+                channel,
+            )
             yield from records
             if len(rows) < batch_size:
                 return
@@ -337,12 +452,16 @@ class Registry:
         site_id: str | None = None,
         phenotype: Phenotype | str | None = None,
         search: str | None = None,
+        *,
+        channel: str = "store",
     ) -> list[PatientSummary]:
         """Patients in scope, ordered by pseudonym.
 
         ``search`` matches part of the pseudonym or patient id, case-insensitively; staff of a
-        site also find their own patients by name or hospital number.
+        site also find their own patients by name or hospital number (such a search is
+        access-logged for every patient it returns).
         """
+        access_log.require_channel(channel)
         site = site_filter(actor, site_id)
         query = select(PATIENTS).where(patient_scope(actor))
         if site is not None:
@@ -350,6 +469,7 @@ class Registry:
         if phenotype is not None:
             query = query.where(PATIENTS.c.phenotype == Phenotype(phenotype).value)
         term = (search or "").strip()
+        searched_identifiers = False
         if term:
             matches = [
                 PATIENTS.c.pseudonym.icontains(term, autoescape=True),
@@ -365,11 +485,14 @@ class Registry:
                     PATIENT_IDENTIFIERS.c.family_name.icontains(term, autoescape=True),
                     PATIENT_IDENTIFIERS.c.hospital_number.icontains(term, autoescape=True),
                 ]
+                searched_identifiers = True
             query = query.where(or_(*matches))
         with read_transaction(self.engine) as connection:
             rows = (
                 connection.execute(query.order_by(_pseudonym_order(self.engine))).mappings().all()
             )
+        if searched_identifiers:
+            self._record_access(actor, [row["id"] for row in rows], "patient_search", channel)
         return [
             PatientSummary(
                 patient_id=row["id"],
@@ -387,10 +510,18 @@ class Registry:
 
     # Single records
 
-    def get(self, actor: Actor, kind: RecordKind | str, record_id: str) -> Versioned[Any]:
-        """One record with its row version (``record_id`` is the patient id for identifiers)."""
+    def get(
+        self, actor: Actor, kind: RecordKind | str, record_id: str, *, channel: str = "store"
+    ) -> Versioned[Any]:
+        """One record with its row version (``record_id`` is the patient id for identifiers;
+        reading identifiers is access-logged)."""
+        access_log.require_channel(channel)
+        wanted = RecordKind(kind)
         with read_transaction(self.engine) as connection:
-            return get_item(connection, actor, RecordKind(kind), record_id)
+            item = get_item(connection, actor, wanted, record_id)
+        if wanted is RecordKind.IDENTIFIERS:
+            self._record_access(actor, [record_id], "identifiers", channel)
+        return item
 
     def add(
         self,

@@ -2,7 +2,8 @@
 
 Every query of the access layer is built with :func:`patient_scope`, so no view or command can forget
 it. An actor with a site sees that site's patients only; an administrator or the system itself may
-work without a site and then sees every site. A patient (the person, using the diary) sees only
+work without a site and then sees every site. A researcher may also have no site (a cross-site
+researcher): they then see every site's pseudonymised data, never identifiers. A patient (the person, using the diary) sees only
 their own record. Identifiers are visible only to staff of the patient's own site.
 """
 
@@ -16,7 +17,7 @@ from sqlalchemy import ColumnElement, and_, true
 from spsreg.store.errors import ScopeError
 from spsreg.store.tables import PATIENTS
 
-__all__ = ["CROSS_SITE_ROLES", "Actor", "Role", "patient_scope", "site_filter"]
+__all__ = ["CROSS_SITE_ROLES", "SITELESS_ROLES", "Actor", "Role", "patient_scope", "site_filter"]
 
 
 class Role(StrEnum):
@@ -29,7 +30,12 @@ class Role(StrEnum):
 
 
 CROSS_SITE_ROLES = frozenset({Role.ADMIN, Role.SYSTEM})
-"""Roles that may act without a site, and then see every site."""
+"""Roles that act for the whole installation (register sites, manage it) and may have no site."""
+
+SITELESS_ROLES = CROSS_SITE_ROLES | {Role.RESEARCHER}
+"""Roles that may have no site. A site-less researcher sees every site's pseudonymised data but
+never identifiers (:meth:`Actor.sees_identifiers_of`) and never exact small counts (outputs for
+researchers are always shared: see spsreg.services.sharing)."""
 
 
 @dataclass(frozen=True)
@@ -49,9 +55,10 @@ class Actor:
         object.__setattr__(self, "role", Role(self.role))
         if not self.user.strip() or len(self.user) > 200:
             raise ValueError("an actor needs a user name of 1-200 characters")
-        if self.site_id is None and self.role not in CROSS_SITE_ROLES:
+        if self.site_id is None and self.role not in SITELESS_ROLES:
             raise ValueError(
-                f"a {self.role.value} works at a site: only admin and system actors may have no site"
+                f"a {self.role.value} works at a site: only admin, researcher and system actors "
+                "may have no site"
             )
         if self.role is Role.PATIENT and self.patient_id is None:
             raise ValueError("a patient actor needs the patient_id of their own record")

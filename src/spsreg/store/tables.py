@@ -18,6 +18,9 @@ Layout:
   :mod:`spsreg.store.randomization` for what keeps unused entries concealed, and its limits).
 * ``users`` (accounts: role, site, argon2id password hash) and ``login_failures`` (one row per
   failed login, for the lockout window); see :mod:`spsreg.store.accounts`.
+* ``web_sessions`` (SHA-256 of each session token, never the token), ``api_tokens`` (SHA-256 of
+  each token's secret) and ``access_log`` (who read identifiable data, append-only); see
+  :mod:`spsreg.store.sessions`, :mod:`spsreg.store.api_tokens`, :mod:`spsreg.store.access_log`.
 
 Coded values (enums) are stored as their text value, not as database enum types: the domain model
 validates them, and a new code then needs no ALTER TYPE migration. Record ids are primary keys per
@@ -52,10 +55,12 @@ from sqlalchemy.schema import SchemaItem
 from sqlalchemy.types import TypeDecorator
 
 __all__ = [
+    "ACCESS_LOG",
     "ADMINISTRATIONS",
     "ADVERSE_EVENTS",
     "ALERT_ACKNOWLEDGEMENTS",
     "ALLOCATIONS",
+    "API_TOKENS",
     "ASSESSMENTS",
     "AUDIT_LOG",
     "COMORBIDITIES",
@@ -79,6 +84,7 @@ __all__ = [
     "TRIAL_ENROLMENTS",
     "USERS",
     "VISITS",
+    "WEB_SESSIONS",
     "JSONText",
     "metadata",
 ]
@@ -497,4 +503,46 @@ LOGIN_FAILURES = Table(
     Column("user_name", String(200), ForeignKey("users.name"), nullable=False),
     Column("failed_at", DateTime(timezone=True), nullable=False),
     Index(None, "user_name", "failed_at"),
+)
+
+WEB_SESSIONS = Table(
+    "web_sessions",
+    metadata,
+    Column("id_hash", String(64), primary_key=True),  # SHA-256 hex of the token (never stored)
+    Column("user_name", String(200), ForeignKey("users.name"), nullable=False, index=True),
+    Column("csrf_token", String(64), nullable=False),  # useless without the session cookie
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_seen_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),  # the absolute end
+)
+
+API_TOKENS = Table(
+    "api_tokens",
+    metadata,
+    Column("id", String(32), primary_key=True),  # public part of the token
+    Column("secret_hash", String(64), nullable=False),  # SHA-256 hex of the secret part
+    Column("user_name", String(200), ForeignKey("users.name"), nullable=False, index=True),
+    Column("role", String(CODE), nullable=False),
+    _id("site_id", ForeignKey("sites.id"), nullable=True),
+    _id("patient_id", nullable=True),  # no foreign key, as for users
+    Column("label", String(200), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True)),
+    Column("revoked_at", DateTime(timezone=True)),
+    Column("last_used_at", DateTime(timezone=True)),
+    _row_version(),
+)
+
+ACCESS_LOG = Table(
+    "access_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("actor_user", String(200), nullable=False),
+    Column("actor_role", String(CODE), nullable=False),
+    Column("actor_site_id", String(ID)),
+    # No foreign key: the trail of a deleted patient must outlive the patient.
+    Column("patient_id", String(ID), index=True),
+    Column("what", String(CODE), nullable=False),
+    Column("channel", String(CODE), nullable=False),
 )
