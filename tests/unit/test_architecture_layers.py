@@ -42,6 +42,18 @@ ALLOWED: dict[str, set[str]] = {
         "query",
         "trials",
     },
+    # Pages and the REST API: through services and the store's scoped access, never around them.
+    "web": {
+        "domain",
+        "knowledge",
+        "store",
+        "services",
+        "analysis",
+        "reports",
+        "trials",
+        "monitoring",
+        "(root)",
+    },
     "cli": {
         "domain",
         "knowledge",

@@ -15,6 +15,7 @@ from spsreg.cli import (
     patient_commands,
     registry_commands,
     report_commands,
+    serve_command,
     trials_commands,
     trials_design_commands,  # noqa: F401 (registers `trials analyze|power` on trials_app)
     trials_randomization_commands,  # noqa: F401 (registers `trials randomize-setup|allocate`)
@@ -56,6 +57,7 @@ def main(
 registry_commands.register(app)
 data_commands.register(app)
 demo_command.register(app)
+serve_command.register(app)
 app.add_typer(patient_commands.patients_app, name="patients")
 app.add_typer(registry_commands.audit_app, name="audit")
 app.add_typer(alerts_commands.alerts_app, name="alerts")
