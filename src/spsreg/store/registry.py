@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, Connection, Engine, func, or_, select
 
 from spsreg.domain import (
     AlertAcknowledgement,
+    PatientIdentifiers,
     PatientRecord,
     Phenotype,
     Sex,
@@ -523,6 +524,30 @@ class Registry:
             self._record_access(actor, [record_id], "identifiers", channel)
         return item
 
+    def identifiers_of(
+        self, actor: Actor, patient_ids: Sequence[str], *, channel: str = "store"
+    ) -> dict[str, PatientIdentifiers]:
+        """The identifiers of those of ``patient_ids`` whose identifiers ``actor`` may see (own-site
+        staff), in one read and one access-trail write; patients without identifiers, outside
+        the scope or of another site are simply absent."""
+        access_log.require_channel(channel)
+        wanted = sorted(set(patient_ids))
+        if not wanted or actor.site_id is None or not actor.sees_identifiers_of(actor.site_id):
+            return {}
+        mapping = MAPPINGS[RecordKind.IDENTIFIERS]
+        with read_transaction(self.engine) as connection:
+            rows = connection.execute(
+                select(PATIENT_IDENTIFIERS)
+                .join(PATIENTS, PATIENTS.c.id == PATIENT_IDENTIFIERS.c.patient_id)
+                .where(patient_scope(actor), PATIENTS.c.site_id == actor.site_id)
+                .where(PATIENT_IDENTIFIERS.c.patient_id.in_(wanted))
+            ).mappings()
+            found: dict[str, PatientIdentifiers] = {
+                row["patient_id"]: mapping.unflatten(row) for row in rows
+            }
+        self._record_access(actor, sorted(found), "identifiers", channel)
+        return found
+
     def add(
         self,
         actor: Actor,
@@ -823,6 +848,7 @@ class Registry:
         site_id: str | None = None,
         patient_ids: Collection[str] | None = None,
         batch_size: int = 500,
+        with_diary: bool = True,
     ) -> Iterator[analysis_rows.AnalysisRows]:
         """What outcome analytics read about every patient in scope (or only ``patient_ids``), as
         plain de-identified rows, ``batch_size`` patients per batch ordered by patient id: no fact
@@ -837,7 +863,12 @@ class Registry:
             batch_size,
             analysis_rows.scoped_analysis_patients,
             lambda connection, rows: analysis_rows.load_analysis_rows(
-                connection, rows, as_of=as_of, scale_ids=scale_ids, lab_analytes=lab_analytes
+                connection,
+                rows,
+                as_of=as_of,
+                scale_ids=scale_ids,
+                lab_analytes=lab_analytes,
+                with_diary=with_diary,
             ),
         ):
             if batch.patients:
