@@ -209,10 +209,12 @@ def load_analysis_rows(
     as_of: date,
     scale_ids: Collection[str],
     lab_analytes: Collection[str],
+    with_diary: bool = True,
 ) -> AnalysisRows:
     """The rows of a batch of patients (rows of :func:`scoped_analysis_patients`), one query per
     table: assessments of ``scale_ids`` only, labs of ``lab_analytes`` only (and the latest date
-    of any lab), and no fact dated after ``as_of`` (every medication course, see above)."""
+    of any lab), diary entries unless ``with_diary`` is False, and no fact dated after ``as_of``
+    (every medication course, see above)."""
     batch = AnalysisRows(patients=list(patient_rows))
     if not patient_rows:
         return batch
@@ -231,11 +233,12 @@ def load_analysis_rows(
     )
     batch.assessments = _assessments(connection, ids, batch.visits, scale_ids)
     diary = DIARY_ENTRIES.c
-    batch.diary = fetch(
-        select(diary.patient_id, diary.entry_date, diary.stiffness, diary.spasm_count)
-        .where(diary.patient_id.in_(ids), diary.entry_date <= as_of)
-        .order_by(diary.patient_id, diary.entry_date)
-    )
+    if with_diary:
+        batch.diary = fetch(
+            select(diary.patient_id, diary.entry_date, diary.stiffness, diary.spasm_count)
+            .where(diary.patient_id.in_(ids), diary.entry_date <= as_of)
+            .order_by(diary.patient_id, diary.entry_date)
+        )
     lab = LAB_RESULTS.c
     batch.labs = fetch(
         in_record_order(
