@@ -2,12 +2,14 @@
 SHELL := /bin/bash
 UV ?= python3 -m uv
 DEMO_HOME ?= $(CURDIR)/var/demo
+DEMO_HOST ?= 127.0.0.1
+DEMO_PORT ?= 8000
 PYTEST_ARGS ?=
 
 .PHONY: help ensure-uv install install-dev demo test lint typecheck unit bench clean
 
 help:
-	@echo "make demo   install, create the embedded database, load a synthetic cohort, show it"
+	@echo "make demo   install, create the embedded database, load a synthetic cohort, start the web app"
 	@echo "make test   install dev dependencies and run the whole suite (lint, types, tests)"
 	@echo "make bench  run the benchmarks and write bench/results.json and bench/summary.md"
 
@@ -22,6 +24,8 @@ install-dev: ensure-uv
 
 demo: install
 	SPSREG_HOME=$(DEMO_HOME) $(UV) run --no-dev spsreg demo
+	@echo "Open http://$(DEMO_HOST):$(DEMO_PORT)/ and log in with an account from $(DEMO_HOME)/demo-accounts.txt (Ctrl-C stops the app)."
+	SPSREG_HOME=$(DEMO_HOME) $(UV) run --no-dev spsreg serve --host $(DEMO_HOST) --port $(DEMO_PORT)
 
 lint: install-dev
 	$(UV) run ruff check src tests bench

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import stat
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from cli_harness import document
 from sqlalchemy import Engine, delete
 from sqlalchemy.engine import make_url
 
+from spsreg.store import Actor, Registry, create_engine_for
 from spsreg.store.tables import SCHEMA_INFO, metadata
 
 
@@ -30,9 +32,35 @@ def test_demo_creates_the_database_and_loads_a_cohort(tmp_path: Path) -> None:
     assert document(run("audit", "verify", "--format", "json"), "audit-verification")["ok"]
     table = run("patients", "list").stdout
     assert "Patients (20)" in table
-    # Running the demo again finds the same synthetic patients already there.
+    # One account of every role for the web app; passwords only in the owner-only file.
+    assert [(a["name"], a["role"], a["site_id"]) for a in demo["accounts"]] == [
+        ("demo-admin", "admin", None),
+        ("demo-clinician", "clinician", "SITE-A"),
+        ("demo-coordinator", "coordinator", "SITE-B"),
+        ("demo-researcher", "researcher", None),
+        ("demo-patient", "patient", "SITE-A"),
+    ]
+    accounts_file = Path(demo["accounts_file"])
+    assert accounts_file == home / "demo-accounts.txt"
+    assert stat.S_IMODE(accounts_file.stat().st_mode) == 0o600
+    passwords = demo_passwords(accounts_file)
+    assert set(passwords) == {a["name"] for a in demo["accounts"]}
+    for password in passwords.values():
+        assert password not in json.dumps(demo)
+    with Registry(create_engine_for(demo["database"])) as registry:
+        actor = registry.verify_login("demo-clinician", passwords["demo-clinician"])
+        assert isinstance(actor, Actor) and actor.site_id == "SITE-A"
+    # Running the demo again finds the same synthetic patients already there, with new passwords.
     again = document(run("demo", "--patients", "20", "--format", "json"), "demo")
     assert again["generated"]["import"]["unchanged"] == 20
+    assert demo_passwords(accounts_file)["demo-clinician"] != passwords["demo-clinician"]
+
+
+def demo_passwords(path: Path) -> dict[str, str]:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return {
+        line.split("\t")[0]: line.split("\t")[1] for line in lines if not line.startswith("#")
+    }
 
 
 @pytest.mark.postgres

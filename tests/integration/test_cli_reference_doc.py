@@ -194,7 +194,7 @@ def test_every_environment_variable_is_described() -> None:
 
 def test_the_documented_examples_follow_their_own_tables() -> None:
     outputs = documented_outputs(doc_text())
-    assert len(outputs) == 26
+    assert len(outputs) == 29
     for kind, (_, example) in outputs.items():
         assert (example["kind"], example["schema_version"]) == (kind, 1)
         assert deviations(example, specification(kind)) == [], kind
@@ -339,6 +339,10 @@ def printed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[dict[str
     run("main", "users", "disable", "dr.a", "-f", "json")
     run("main", "users", "reset-password", "dr.a", "--password-stdin", "-f", "json", stdin=secret)
     run("main", "users", "list", "-f", "json")
+    run("main", "users", "token-add", "root", "--label", "export", "--expires-days", "30",
+        "-f", "json")  # fmt: skip
+    run("main", "users", "tokens", "-f", "json")
+    run("main", "users", "token-revoke", documents["api-token-created"][0]["id"], "-f", "json")
     run("main", "audit", "verify", "--format", "json")
     engine = create_engine_for(f"sqlite:///{work / 'main' / 'spsreg.sqlite3'}")
     try:

@@ -8,6 +8,7 @@ import typer
 
 from spsreg.cli.context import actor_for, open_cli_registry, redacted_url
 from spsreg.cli.data_commands import generate_cohort
+from spsreg.cli.demo_accounts import ensure_demo_accounts
 from spsreg.cli.output import FormatOption, OutputFormat, emit, render_table
 from spsreg.store import create_engine_for, data_dir, database_url_from_env, migrate
 from spsreg.synth import CohortConfig
@@ -39,6 +40,7 @@ def demo(
     generated = generate_cohort(config, None, truth_path)
     actor = actor_for(None, None)
     with open_cli_registry() as registry:
+        accounts, accounts_file = ensure_demo_accounts(registry, actor, data_dir())
         statistics = registry.statistics(actor)
         examples = registry.list_patients(actor)[:5]
     document: dict[str, Any] = {
@@ -49,6 +51,8 @@ def demo(
         "per_site": {
             site: counts.get("patients", 0) for site, counts in statistics.per_site.items()
         },
+        "accounts": [account.public_fields() for account in accounts],
+        "accounts_file": str(accounts_file),
     }
     tables = [
         render_table(
@@ -59,12 +63,19 @@ def demo(
             ["table", "rows"],
             sorted((t, n) for t, n in statistics.per_table.items() if n),
         ),
+        render_table(
+            "Demo accounts (passwords in " + str(accounts_file) + ")",
+            ["account", "role", "site", "patient"],
+            [(a.name, a.role.value, a.site_id or "-", a.patient_id or "-") for a in accounts],
+        ),
     ]
     home = data_dir()
     lines = [
         f"Demo registry ready: {redacted_url(url)}",
         f"Ground truth of the synthetic cohort: {truth_path}",
         "This is synthetic data: no real patient is in it.",
+        f"Web app: `spsreg serve`, then open http://127.0.0.1:8000/ and log in with an account "
+        f"and password from {accounts_file} (new passwords on every demo run).",
         "",
         "Try (in this shell first: export SPSREG_HOME=" + str(home) + "):",
         "  uv run spsreg patients list",
