@@ -79,6 +79,12 @@ def test_clinician_registers_records_and_acknowledges(
         page.get_by_text(re.compile(r"Medication course saved\. \d+ new alerts?:"))
     ).to_be_visible()
     expect(page.get_by_text(DOSE_RULE_TITLE).first).to_be_visible()
+    # The timeline figure is a real image that the browser decoded (not a broken link).
+    figure = page.locator("img[src$='/timeline.svg']")
+    figure.scroll_into_view_if_needed()
+    page.wait_for_function(
+        "img => img.complete && img.naturalWidth > 0", arg=figure.element_handle(), timeout=20000
+    )
     screenshot(page, request, "06-course-saved")
 
     # The worklist shows the alert; acknowledging it with a reason removes it.
