@@ -149,3 +149,23 @@ def test_a_patient_actor_cannot_create_other_patients(registry: Registry) -> Non
     patient = Actor("patient-a", Role.PATIENT, "SITE-A", patient_id=A)
     with pytest.raises(ScopeError):
         registry.save_patient_record(patient, full_record("p-0099", "SITE-A"), reason="x")
+
+
+@pytest.mark.parametrize("site", ["SITE-A", None])
+def test_researchers_never_change_patient_data(
+    registry: Registry, clinician_a: Actor, site: str | None
+) -> None:
+    registry.save_patient_record(clinician_a, full_record("p-0001"), reason="new patient")
+    researcher = Actor("res", Role.RESEARCHER, site)
+    entry = DiaryEntry(id="p-0001-diary-new", entry_date=date(2024, 5, 1), stiffness=3)
+    with pytest.raises(ScopeError, match="researcher"):
+        registry.add(researcher, "p-0001", RecordKind.DIARY_ENTRIES, entry, "researcher edit")
+    stored = registry.add(clinician_a, "p-0001", RecordKind.DIARY_ENTRIES, entry, "diary")
+    changed = entry.model_copy(update={"stiffness": 4})
+    with pytest.raises(ScopeError, match="researcher"):
+        registry.update(researcher, RecordKind.DIARY_ENTRIES, changed, stored.version, "edit")
+    with pytest.raises(ScopeError, match="researcher"):
+        registry.delete(researcher, RecordKind.DIARY_ENTRIES, entry.id, stored.version, "remove")
+    with pytest.raises(ScopeError, match="researcher"):
+        registry.save_patient_record(researcher, full_record("p-0002"), reason="import")
+    assert registry.get(clinician_a, RecordKind.DIARY_ENTRIES, entry.id).version == stored.version

@@ -10,7 +10,9 @@ version (and a refill its pump's), so a stale edit of the whole visit cannot und
 
 Every edit is applied to the patient's whole record and validated there before anything is written
 (see :mod:`spsreg.store.records`); an edit that would break the record raises pydantic's
-``ValidationError`` with the domain's message and writes nothing.
+``ValidationError`` with the domain's message and writes nothing. A diary entry (a patient's daily
+write, the most frequent one) takes a lean path instead: :func:`check_diary_entry` enforces the
+whole record's rules for it with two targeted queries rather than loading years of the record.
 """
 
 from __future__ import annotations
@@ -18,13 +20,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel
-from sqlalchemy import Connection, delete, func, select, update
+from pydantic import BaseModel, ValidationError
+from sqlalchemy import Connection, String, delete, func, literal, select, union_all, update
 
-from spsreg.domain import Patient, PatientIdentifiers, PatientRecord
+from spsreg.domain import DiaryEntry, Patient, PatientIdentifiers, PatientRecord
 from spsreg.store.audit import AuditAction, canonical_json
 from spsreg.store.errors import ConflictError, NotFoundError, StoreError
-from spsreg.store.mapping import CHILD_KINDS, MAPPINGS, RecordKind, Row
+from spsreg.store.mapping import CHILD_KINDS, MAPPINGS, SECTION_KINDS, RecordKind, Row
 from spsreg.store.records import (
     child_kind_of,
     delete_patient_rows,
@@ -42,6 +44,7 @@ from spsreg.store.transactions import WriteTransaction
 __all__ = [
     "Versioned",
     "add_item",
+    "check_diary_entry",
     "delete_item",
     "get_item",
     "require_site",
@@ -164,17 +167,21 @@ def add_item(
             "parent_id names the visit of an assessment or the pump of a refill, and only those"
         )
     patient = scoped_patient(connection, actor, patient_id)
+    actor.may_write_patient(patient_id, patient["site_id"])
     if kind is RecordKind.IDENTIFIERS and not actor.sees_identifiers_of(patient["site_id"]):
         raise NotFoundError(f"patient {patient_id} not found")
-    current = _whole_record(connection, patient)
     record_id = patient_id if kind is RecordKind.IDENTIFIERS else str(getattr(record, "id"))  # noqa: B009
-    if _holds(current, kind, record_id):
-        raise ConflictError(f"{kind.value} {record_id} already exists: update it instead")
-    if parent_kind is not None:
-        assert parent_id is not None
-        if not _holds(current, parent_kind, parent_id):
-            raise NotFoundError(f"{parent_kind.value} {parent_id} not found")
-    with_item(current, kind, record, parent_id=parent_id)  # validates the record as a whole
+    if isinstance(record, DiaryEntry):
+        check_diary_entry(connection, patient_id, record, replacing=False)
+    else:
+        current = _whole_record(connection, patient)
+        if _holds(current, kind, record_id):
+            raise ConflictError(f"{kind.value} {record_id} already exists: update it instead")
+        if parent_kind is not None:
+            assert parent_id is not None
+            if not _holds(current, parent_kind, parent_id):
+                raise NotFoundError(f"{parent_kind.value} {parent_id} not found")
+        with_item(current, kind, record, parent_id=parent_id)  # validates the record as a whole
     position = _next_position(connection, kind, patient_id, parent_id)
     row = mapping.row(
         record, version=version, patient_id=patient_id, position=position, parent_id=parent_id
@@ -208,13 +215,18 @@ def update_item(
     located = _locate(connection, actor, kind, record_id)
     if patient_id is not None and located.patient_id != patient_id:
         raise NotFoundError(f"{kind.value} {record_id} not found")
+    actor.may_write_patient(located.patient_id, located.patient["site_id"])
     _check_version(kind, record_id, located.version, expected_version)
-    current = _whole_record(connection, located.patient)
-    before, parent_id = find_item(current, kind, record_id)
-    if isinstance(record, Patient) and record.site_id != before.site_id:
-        actor.may_write_patient(record.id, record.site_id)
-        require_site(connection, record.site_id)
-    with_item(current, kind, record, parent_id=parent_id)  # validates the record as a whole
+    if isinstance(record, DiaryEntry):
+        before, parent_id = mapping.unflatten(located.row), None
+        check_diary_entry(connection, located.patient_id, record, replacing=True)
+    else:
+        current = _whole_record(connection, located.patient)
+        before, parent_id = find_item(current, kind, record_id)
+        if isinstance(record, Patient) and record.site_id != before.site_id:
+            actor.may_write_patient(record.id, record.site_id)
+            require_site(connection, record.site_id)
+        with_item(current, kind, record, parent_id=parent_id)  # validates the record as a whole
     if record == before:
         return Versioned(before, located.version, located.patient_id)
     values = mapping.flatten(record)
@@ -252,6 +264,7 @@ def delete_item(
 ) -> None:
     connection, actor, version = tx.connection, tx.actor, tx.version
     located = _locate(connection, actor, kind, record_id)
+    actor.may_write_patient(located.patient_id, located.patient["site_id"])
     _check_version(kind, record_id, located.version, expected_version)
     current = _whole_record(connection, located.patient)
     if kind is RecordKind.PATIENT:
@@ -294,6 +307,61 @@ def delete_item(
         assert parent_id is not None
         _touch(connection, parent_kind, parent_id, version)
     _audit(tx, AuditAction.DELETE, kind, record_id, located.patient_id, before, None, reason)
+
+
+def check_diary_entry(
+    connection: Connection, patient_id: str, entry: DiaryEntry, *, replacing: bool
+) -> None:
+    """What validating the whole record enforces for one diary entry, in two targeted queries.
+
+    :class:`PatientRecord` asks of a diary entry only that its id is used by no other record of
+    the patient (any section, nested records included, the patient's own id too) and that no
+    other entry has its day; the entry itself was validated when it was built, and the record's
+    other checks concern other sections, which a diary write leaves as they are (and valid, as
+    every stored record is). Adding (``replacing`` False) an id the diary already holds is a
+    :class:`ConflictError`, as on the general path; a replacement keeps its own id and day row
+    out of both checks. Failures raise pydantic's ``ValidationError`` with the record's message.
+    """
+    holders = _id_holders(connection, patient_id, entry.id)
+    if not replacing and RecordKind.DIARY_ENTRIES.value in holders:
+        raise ConflictError(f"diary_entries {entry.id} already exists: update it instead")
+    others = [kind for kind in holders if kind != RecordKind.DIARY_ENTRIES.value]
+    if entry.id == patient_id or others:
+        raise _record_invalid(f"record ids used more than once: {entry.id}")
+    table = MAPPINGS[RecordKind.DIARY_ENTRIES].table
+    same_day = connection.execute(
+        select(table.c.id)
+        .where(
+            table.c.patient_id == patient_id,
+            table.c.entry_date == entry.entry_date,
+            table.c.id != entry.id,
+        )
+        .limit(1)
+    ).first()
+    if same_day is not None:
+        raise _record_invalid(f"more than one diary entry on {entry.entry_date.isoformat()}")
+
+
+def _id_holders(connection: Connection, patient_id: str, record_id: str) -> list[str]:
+    """The kinds of the patient's records (sections and nested) stored under ``record_id``: one
+    ``UNION ALL`` of primary-key lookups."""
+    lookups = []
+    for kind in (*SECTION_KINDS, *CHILD_KINDS):
+        table = MAPPINGS[kind].table
+        lookups.append(
+            select(literal(kind.value, String).label("kind")).where(
+                table.c.patient_id == patient_id, table.c.id == record_id
+            )
+        )
+    return [str(kind) for kind in connection.execute(union_all(*lookups)).scalars()]
+
+
+def _record_invalid(message: str) -> ValidationError:
+    """The error validating the whole record raises for ``message``."""
+    return ValidationError.from_exception_data(
+        PatientRecord.__name__,
+        [{"type": "value_error", "loc": (), "input": None, "ctx": {"error": ValueError(message)}}],
+    )
 
 
 def _whole_record(connection: Connection, patient: Row) -> PatientRecord:

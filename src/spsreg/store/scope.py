@@ -70,7 +70,13 @@ class Actor:
         return self.site_id is None
 
     def may_write_at(self, site_id: str) -> None:
-        """Raise :class:`ScopeError` unless this actor may create or change data at ``site_id``."""
+        """Raise :class:`ScopeError` unless this actor may create or change data at ``site_id``
+        (researchers never change records: they work with de-identified data)."""
+        if self.role is Role.RESEARCHER:
+            raise ScopeError(
+                f"{self.user} (researcher) cannot change patient data: researchers work with "
+                "de-identified data only"
+            )
         if self.site_id is not None and self.site_id != site_id:
             raise ScopeError(
                 f"{self.user} ({self.role.value} at {self.site_id}) cannot write data of site {site_id}"
