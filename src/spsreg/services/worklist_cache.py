@@ -204,6 +204,41 @@ class WorklistCache:
             )
         return matches[0]
 
+    def patient_entries(
+        self,
+        registry: Registry,
+        actor: Actor,
+        patient_id: str,
+        as_of: date,
+        *,
+        config: SiteMonitoringConfig | None = None,
+    ) -> tuple[WorklistEntry, ...]:
+        """One patient's alerts (silenced ones too), as the worklist shows them, current to the
+        audit trail: the cached worklist's entries when the patient has not changed since it was
+        computed, else the patient evaluated alone. Never waits for a site's worklist to be
+        brought up to date (a patient page must not queue behind other patients' changes).
+        :class:`NotFoundError` for a patient outside the actor's scope."""
+        require_worklist_reader(actor)
+        scope = site_filter(actor, None)
+        key: CacheKey = (
+            scope,
+            actor.patient_id,
+            as_of,
+            "" if config is None else config.model_dump_json(),
+        )
+        entry = self._slot(key).entry
+        if entry is not None and patient_id in entry.pseudonyms:
+            _, changed, registry_wide = changed_patients_since(
+                registry, actor, entry.sequence, site_id=scope
+            )
+            if not registry_wide and patient_id not in changed:
+                return entry.by_patient.get(patient_id, ())
+        present = patient_pseudonyms(registry, actor, [patient_id], site_id=scope)
+        if patient_id not in present:
+            raise NotFoundError(f"patient {patient_id} not found")
+        evaluated, _, _ = self._evaluate(registry, actor, as_of, scope, config, present)
+        return evaluated.get(patient_id, ())
+
     def mark_stale(self) -> None:
         """Check the audit trail on the next request for every entry (after a decision, so the
         page that follows shows it at once)."""

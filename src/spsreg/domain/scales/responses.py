@@ -17,9 +17,19 @@ from spsreg.knowledge.scales import ScaleDefinition, ScaleItem, format_number
 __all__ = ["ItemValues", "item_issues", "read_responses"]
 
 
+class _Permitted:
+    """An item's permitted answers in words, put together only when shown in a message."""
+
+    def __init__(self, item: ScaleItem) -> None:
+        self.item = item
+
+    def __format__(self, spec: str) -> str:
+        return format(self.item.describe_permitted(), spec)
+
+
 def _value_problem(item: ScaleItem, value: float | int | str) -> str | None:
     """Why ``value`` cannot be an answer to ``item``, or None when it can."""
-    permitted = item.describe_permitted()
+    permitted = _Permitted(item)  # described only when a value is refused
     if isinstance(value, bool):
         return f"{value} is a yes/no value, but this item takes a number ({permitted})"
     if isinstance(value, str):
