@@ -58,9 +58,7 @@ def test_demo_creates_the_database_and_loads_a_cohort(tmp_path: Path) -> None:
 
 def demo_passwords(path: Path) -> dict[str, str]:
     lines = path.read_text(encoding="utf-8").splitlines()
-    return {
-        line.split("\t")[0]: line.split("\t")[1] for line in lines if not line.startswith("#")
-    }
+    return {line.split("\t")[0]: line.split("\t")[1] for line in lines if not line.startswith("#")}
 
 
 @pytest.mark.postgres
