@@ -18,6 +18,10 @@ figures of stages not run are kept from the previous ``bench/results.json``, eac
 revision that measured it. ``BENCH_ONLY=trials``: only the trial stage (bench/trials_bench.py:
 screening every patient against 10 trials on the memory and the SQL engine, and 100,000 simulated
 crossover trials), on ``BENCH_REGISTRY_HOME`` if set, else on a generated registry.
+``BENCH_ONLY=web``: only the web load stage (bench/web_bench.py: ``spsreg serve`` on PostgreSQL
+under 50 concurrent users; the registry database is built once and reused; ``BENCH_WEB_USERS``,
+``BENCH_WEB_SECONDS``, ``BENCH_WEB_WORKERS``, ``BENCH_WEB_THINK_MS``). The full run ends with the
+web stage unless ``BENCH_POSTGRES_URL`` is empty.
 """
 
 from __future__ import annotations
@@ -38,9 +42,11 @@ from typing import Any
 from bench.fhir_bench import fhir_benchmarks
 from bench.stages import Figure, run_stage
 from bench.trials_bench import trials_benchmarks
+from bench.web_bench import web_benchmarks
 from spsreg.synth import DEFAULT_END_DATE
 
 BENCH_DIR = Path(__file__).resolve().parent
+DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
 def sha256_of(path: Path) -> str:
@@ -121,9 +127,7 @@ def registry_core_benchmarks(work: Path) -> list[Figure]:
     backends: list[tuple[str, dict[str, str], Any]] = [
         ("sqlite", {"SPSREG_HOME": str(work / "home"), "SPSREG_DATABASE_URL": ""}, None)
     ]
-    postgres_base = os.environ.get(
-        "BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-    )
+    postgres_base = os.environ.get("BENCH_POSTGRES_URL", DEFAULT_POSTGRES_URL)
     if postgres_base:
         url, name = create_postgres_database(postgres_base)
         backends.append(("postgresql", {"SPSREG_DATABASE_URL": url}, name))
@@ -315,6 +319,16 @@ def fhir_stage_benchmarks(work: Path, full_registry: dict[str, str] | None) -> l
     return figures
 
 
+def web_stage_benchmarks(work: Path) -> list[Figure]:
+    """The web load stage on the PostgreSQL server of ``BENCH_POSTGRES_URL`` (none if empty)."""
+    postgres_base = os.environ.get("BENCH_POSTGRES_URL", DEFAULT_POSTGRES_URL)
+    if not postgres_base:
+        return []
+    patients, years, sites, seed, size = cohort_settings()
+    cohort = ["--patients", str(patients), "--sites", str(sites), "--years", str(years)]
+    return web_benchmarks(work / "web", postgres_base, [*cohort, "--seed", seed], patients, size)
+
+
 def machine_description() -> dict[str, Any]:
     return {
         "python": platform.python_version(),
@@ -403,11 +417,15 @@ def main() -> None:
             figures = merged_with_previous(
                 trials_benchmarks(work / "trials", env, size, as_of=DEFAULT_END_DATE)
             )
+    elif only == "web":
+        with tempfile.TemporaryDirectory(prefix="spsreg-bench-") as directory:
+            figures = merged_with_previous(web_stage_benchmarks(Path(directory)))
     elif reuse:
         figures = merged_with_previous(existing_registry_benchmarks(Path(reuse)))
     else:
         with tempfile.TemporaryDirectory(prefix="spsreg-bench-") as directory:
             figures = registry_core_benchmarks(Path(directory))
+            figures += web_stage_benchmarks(Path(directory))
     write_reports(figures)
     print((BENCH_DIR / "summary.md").read_text())
 
