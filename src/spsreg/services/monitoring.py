@@ -64,8 +64,10 @@ __all__ = [
     "WorklistEntry",
     "acknowledge",
     "alert_fingerprints",
+    "alert_id_prefix",
     "evaluate_patients",
     "load_site_config",
+    "matching_alert",
     "require_worklist_reader",
     "resolve_alert",
     "save_with_alerts",
@@ -298,20 +300,38 @@ def resolve_alert(
     :class:`UnknownAlertError` when none matches (or the id is not hexadecimal, or shorter than
     :data:`MIN_PREFIX_LENGTH`); :class:`AmbiguousAlertError` when several do.
     """
-    prefix = alert_id.strip().lower()
-    if len(prefix) < MIN_PREFIX_LENGTH or not _HEX.match(prefix):
-        raise UnknownAlertError(
-            f"{alert_id!r} is not an alert id: give the id shown by `spsreg alerts` "
-            f"(at least {MIN_PREFIX_LENGTH} of its characters, 0-9 and a-f)"
-        )
+    prefix = alert_id_prefix(alert_id, MIN_PREFIX_LENGTH, shown="by `spsreg alerts`")
     listed = worklist(
         registry, actor, as_of, site, patient_ids, config, include_silenced=True, rules=rules
     )
-    matches = [e for e in listed.entries if e.alert.fingerprint.startswith(prefix)]
+    return matching_alert(listed.entries, alert_id, prefix, as_of, look_again="list the alerts")
+
+
+def alert_id_prefix(alert_id: str, min_length: int, *, shown: str) -> str:
+    """The fingerprint prefix a typed alert id stands for (lower case); :class:`UnknownAlertError`
+    when it is not hexadecimal or shorter than ``min_length`` (:data:`MIN_PREFIX_LENGTH` but in
+    tests); ``shown`` says where the user finds the ids, e.g. "on the worklist"."""
+    prefix = alert_id.strip().lower()
+    if len(prefix) < min_length or not _HEX.match(prefix):
+        raise UnknownAlertError(
+            f"{alert_id!r} is not an alert id: give the id shown {shown} "
+            f"(at least {min_length} of its characters, 0-9 and a-f)"
+        )
+    return prefix
+
+
+def matching_alert(
+    entries: Sequence[WorklistEntry], alert_id: str, prefix: str, as_of: date, *, look_again: str
+) -> WorklistEntry:
+    """The one entry whose alert fingerprint starts with ``prefix`` (from
+    :func:`alert_id_prefix`); :class:`UnknownAlertError` when none does (``look_again`` says how
+    to see the current ids, e.g. "open the worklist"), :class:`AmbiguousAlertError` when several
+    do."""
+    matches = [e for e in entries if e.alert.fingerprint.startswith(prefix)]
     if not matches:
         raise UnknownAlertError(
             f"no alert {alert_id} on {as_of.isoformat()} among the patients you may see (an "
-            "alert whose data changed has a new id: list the alerts again)"
+            f"alert whose data changed has a new id: {look_again} again)"
         )
     if len(matches) > 1:
         named = ", ".join(

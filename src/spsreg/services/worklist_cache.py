@@ -28,8 +28,6 @@ from spsreg.monitoring.alerts import alert_sort_key
 from spsreg.services import monitoring
 from spsreg.services.monitoring import (
     MIN_PREFIX_LENGTH,
-    AmbiguousAlertError,
-    UnknownAlertError,
     Worklist,
     WorklistEntry,
     require_worklist_reader,
@@ -137,13 +135,7 @@ class WorklistCache:
         """The worklist with pseudonyms; ``max_age`` (seconds) overrides ``refresh``."""
         require_worklist_reader(actor)
         scope = site_filter(actor, site)
-        key: CacheKey = (
-            scope,
-            actor.patient_id,
-            as_of,
-            "" if config is None else config.model_dump_json(),
-        )
-        slot = self._slot(key)
+        slot = self._slot(self._key(actor, scope, as_of, config))
         limit = self.refresh_seconds if max_age is None else max_age
         with slot.lock:
             entry = slot.entry
@@ -179,30 +171,13 @@ class WorklistCache:
         :class:`AmbiguousAlertError` when several do, as
         :func:`spsreg.services.monitoring.resolve_alert`.
         """
-        prefix = alert_id.strip().lower()
-        if len(prefix) < MIN_PREFIX_LENGTH or any(c not in "0123456789abcdef" for c in prefix):
-            raise UnknownAlertError(
-                f"{alert_id!r} is not an alert id: give the id shown on the worklist (at least "
-                f"{MIN_PREFIX_LENGTH} of its characters, 0-9 and a-f)"
-            )
+        prefix = monitoring.alert_id_prefix(alert_id, MIN_PREFIX_LENGTH, shown="on the worklist")
         listed = self.view(
             registry, actor, as_of, site=site, config=config, include_silenced=True, max_age=0
         ).worklist
-        matches = [e for e in listed.entries if e.alert.fingerprint.startswith(prefix)]
-        if not matches:
-            raise UnknownAlertError(
-                f"no alert {alert_id} on {as_of.isoformat()} among the patients you may see (an "
-                "alert whose data changed has a new id: open the worklist again)"
-            )
-        if len(matches) > 1:
-            named = ", ".join(
-                f"{e.alert.fingerprint} ({e.alert.rule_id}, {e.alert.patient_id})" for e in matches
-            )
-            raise AmbiguousAlertError(
-                f"{alert_id} names {len(matches)} alerts: {named}; give more of its characters",
-                [e.alert for e in matches],
-            )
-        return matches[0]
+        return monitoring.matching_alert(
+            listed.entries, alert_id, prefix, as_of, look_again="open the worklist"
+        )
 
     def patient_entries(
         self,
@@ -220,13 +195,7 @@ class WorklistCache:
         :class:`NotFoundError` for a patient outside the actor's scope."""
         require_worklist_reader(actor)
         scope = site_filter(actor, None)
-        key: CacheKey = (
-            scope,
-            actor.patient_id,
-            as_of,
-            "" if config is None else config.model_dump_json(),
-        )
-        entry = self._slot(key).entry
+        entry = self._slot(self._key(actor, scope, as_of, config)).entry
         if entry is not None and patient_id in entry.pseudonyms:
             _, changed, registry_wide = changed_patients_since(
                 registry, actor, entry.sequence, site_id=scope
@@ -248,6 +217,13 @@ class WorklistCache:
             entry = slot.entry
             if entry is not None:
                 entry.checked_at = float("-inf")
+
+    @staticmethod
+    def _key(
+        actor: Actor, scope: str | None, as_of: date, config: SiteMonitoringConfig | None
+    ) -> CacheKey:
+        """The slot of the actor's worklist over ``scope`` on ``as_of`` with ``config``."""
+        return (scope, actor.patient_id, as_of, "" if config is None else config.model_dump_json())
 
     def _slot(self, key: CacheKey) -> _Slot:
         with self._slots_lock:

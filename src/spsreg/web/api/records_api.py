@@ -86,9 +86,8 @@ def create_patient(
     return saved_reply(response, RecordKind.PATIENT, patient.id, saved)
 
 
-def _add(
+def _add_item(
     kind: RecordKind,
-    section: str,
     patient_id: str,
     item: Any,
     response: Response,
@@ -96,12 +95,28 @@ def _add(
     registry: Registry,
     settings: Any,
 ) -> Any:
+    """Check ``item`` against the patient's record and the knowledge pack (422 with the problems),
+    add it to its section and answer with the saved version; a medication course goes through
+    monitoring and its reply lists the alerts it created."""
     try:
-        checked(registry, viewer, patient_id, section, item, settings)
+        checked(registry, viewer, patient_id, kind.value, item, settings)
     except Refused as refused:
         return invalid(refused.problems)
-    saved = registry.add(viewer.actor, patient_id, kind, item, SAVE_REASON)
-    return saved_reply(response, kind, item.id, saved)
+    if kind is not RecordKind.MEDICATION_COURSES:
+        saved = registry.add(viewer.actor, patient_id, kind, item, SAVE_REASON)
+        return saved_reply(response, kind, item.id, saved)
+    result = save_with_alerts(
+        registry,
+        viewer.actor,
+        kind,
+        item,
+        patient_id=patient_id,
+        reason=SAVE_REASON,
+        as_of=settings.today(),
+        config=monitoring_config(settings),
+    )
+    alerts = [alert_out(entry.alert) for entry in result.new_alerts]
+    return saved_reply(response, kind, item.id, result.saved, alerts)
 
 
 @router.post(
@@ -119,7 +134,8 @@ def add_visit(
     registry: RegistryDep,
     settings: SettingsDep,
 ) -> Any:
-    return _add(RecordKind.VISITS, "visits", patient_id, body, response, viewer, registry, settings)
+    kind = RecordKind.VISITS
+    return _add_item(kind, patient_id, body, response, viewer, registry, settings)
 
 
 @router.post(
@@ -137,16 +153,8 @@ def add_lab(
     registry: RegistryDep,
     settings: SettingsDep,
 ) -> Any:
-    return _add(
-        RecordKind.LAB_RESULTS,
-        "lab_results",
-        patient_id,
-        body,
-        response,
-        viewer,
-        registry,
-        settings,
-    )
+    kind = RecordKind.LAB_RESULTS
+    return _add_item(kind, patient_id, body, response, viewer, registry, settings)
 
 
 @router.post(
@@ -164,16 +172,8 @@ def add_adverse_event(
     registry: RegistryDep,
     settings: SettingsDep,
 ) -> Any:
-    return _add(
-        RecordKind.ADVERSE_EVENTS,
-        "adverse_events",
-        patient_id,
-        body,
-        response,
-        viewer,
-        registry,
-        settings,
-    )
+    kind = RecordKind.ADVERSE_EVENTS
+    return _add_item(kind, patient_id, body, response, viewer, registry, settings)
 
 
 @router.post(
@@ -191,22 +191,8 @@ def add_medication(
     registry: RegistryDep,
     settings: SettingsDep,
 ) -> Any:
-    try:
-        checked(registry, viewer, patient_id, "medication_courses", body, settings)
-    except Refused as refused:
-        return invalid(refused.problems)
-    result = save_with_alerts(
-        registry,
-        viewer.actor,
-        RecordKind.MEDICATION_COURSES,
-        body,
-        patient_id=patient_id,
-        reason=SAVE_REASON,
-        as_of=settings.today(),
-        config=monitoring_config(settings),
-    )
-    alerts = [alert_out(entry.alert) for entry in result.new_alerts]
-    return saved_reply(response, RecordKind.MEDICATION_COURSES, body.id, result.saved, alerts)
+    kind = RecordKind.MEDICATION_COURSES
+    return _add_item(kind, patient_id, body, response, viewer, registry, settings)
 
 
 def _precondition(status: int, title: str, detail: str, current: int | None) -> JSONResponse:

@@ -328,6 +328,26 @@ def get_worklist(
     )
 
 
+def _decision_reply(
+    request: Request,
+    viewer: Viewer,
+    alert_id: str,
+    as_of: date | None,
+    *,
+    reason: str,
+    until: date | None = None,
+) -> AlertDecision | Response:
+    """Record an acknowledgement (or, with ``until``, a snooze) of the alert listed on ``as_of``
+    (default today) and answer with it, or with the problem when it cannot be recorded."""
+    settings: WebSettings = request.app.state.settings
+    try:
+        return record_decision(
+            request, viewer, alert_id, as_of or settings.today(), reason=reason, until=until
+        )
+    except (AlertLookupError, ValidationError) as error:
+        return decision_problem(request, error)
+
+
 AsOfQuery = Annotated[
     date | None, Query(description="the date the alert was listed on (default today)")
 ]
@@ -346,13 +366,7 @@ def acknowledge_alert(
     body: Annotated[AcknowledgeRequest, Body()],
     as_of: AsOfQuery = None,
 ) -> AlertDecision | Response:
-    settings: WebSettings = request.app.state.settings
-    try:
-        return record_decision(
-            request, viewer, alert_id, as_of or settings.today(), reason=body.reason
-        )
-    except (AlertLookupError, ValidationError) as error:
-        return decision_problem(request, error)
+    return _decision_reply(request, viewer, alert_id, as_of, reason=body.reason)
 
 
 @router.post(
@@ -368,15 +382,4 @@ def snooze_alert(
     body: Annotated[SnoozeRequest, Body()],
     as_of: AsOfQuery = None,
 ) -> AlertDecision | Response:
-    settings: WebSettings = request.app.state.settings
-    try:
-        return record_decision(
-            request,
-            viewer,
-            alert_id,
-            as_of or settings.today(),
-            reason=body.reason,
-            until=body.until,
-        )
-    except (AlertLookupError, ValidationError) as error:
-        return decision_problem(request, error)
+    return _decision_reply(request, viewer, alert_id, as_of, reason=body.reason, until=body.until)

@@ -20,6 +20,7 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
 
 from spsreg.domain.patient import Patient
@@ -33,12 +34,15 @@ from spsreg.store import RecordKind, Registry
 from spsreg.web.auth import Viewer
 from spsreg.web.form_errors import FORM_KEY, field_messages, issue_messages
 from spsreg.web.settings import WebSettings
+from spsreg.web.templating import render
 
 __all__ = [
     "FORM_KEY",
     "SAVE_REASON",
     "FormPairs",
     "alerts_notice",
+    "entry_form",
+    "entry_problems",
     "item_issues",
     "monitoring_config",
     "multiple",
@@ -46,6 +50,7 @@ __all__ = [
     "notice_location",
     "patient_of",
     "read_notice",
+    "saved_redirect",
     "single",
     "store_refusal",
     "with_item",
@@ -127,6 +132,46 @@ def with_item(record: PatientRecord, section: str, item: Any) -> PatientRecord |
         return PatientRecord.model_validate(data)
     except ValidationError as error:
         return {FORM_KEY: " ".join(field_messages(error).values())}
+
+
+def entry_problems(
+    registry: Registry,
+    viewer: Viewer,
+    patient_id: str,
+    section: str,
+    item: Any,
+    *,
+    as_of: date,
+    labels: Mapping[str, str],
+) -> dict[str, str]:
+    """The problems ``item`` would bring to the patient's stored record in ``section``: the
+    record no longer holding together, or the knowledge pack's checks (empty: it fits)."""
+    stored = registry.load_patient_record(viewer.actor, patient_id, channel=viewer.channel)
+    changed = with_item(stored, section, item)
+    if isinstance(changed, dict):
+        return changed
+    return item_issues(changed, section, item.id, as_of=as_of, labels=labels)
+
+
+def entry_form(
+    request: Request,
+    viewer: Viewer,
+    template: str,
+    patient: Patient,
+    values: Mapping[str, str],
+    errors: Mapping[str, str],
+    status: int,
+    choices: Mapping[str, object],
+) -> HTMLResponse:
+    """A data-entry form for ``patient`` (named in its header) with what was typed, the problems
+    at their fields, and the form's ``choices``."""
+    context = {"patient": patient, "values": values, "errors": errors, **choices}
+    return render(request, template, context, viewer=viewer, status_code=status)
+
+
+def saved_redirect(patient_id: str, text: str, viewer: Viewer) -> RedirectResponse:
+    """Back to the patient page after a save (303), with ``text`` as its notice."""
+    return RedirectResponse(notice_location(f"/patients/{patient_id}", text, viewer), 303)
 
 
 def store_refusal(error: ValidationError, labels: Mapping[str, str]) -> dict[str, str]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import date
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
 from spsreg.domain.medications import DosingSchedule, MedicationCourse, StopReason
@@ -29,17 +29,16 @@ from spsreg.web.pages.patient_forms_common import (
     SAVE_REASON,
     FormPairs,
     alerts_notice,
-    item_issues,
+    entry_form,
+    entry_problems,
     monitoring_config,
     new_id,
-    notice_location,
     patient_of,
+    saved_redirect,
     single,
     store_refusal,
-    with_item,
 )
 from spsreg.web.pages.patient_forms_parse import COURSE_LABELS, course_fields_of, course_from_fields
-from spsreg.web.templating import render
 
 __all__ = ["router"]
 
@@ -79,26 +78,19 @@ def _page(
     status: int = 200,
 ) -> HTMLResponse:
     record = registry.load_patient_record(viewer.actor, patient_id, channel=viewer.channel)
-    return render(
-        request,
-        "form_medication.html.j2",
-        {
-            "patient": record.patient,
-            "values": values,
-            "errors": errors,
-            "course_id": course_id,
-            "version": version,
-            "stored": stored,
-            "action": (
-                f"/patients/{patient_id}/medications/{course_id}/edit"
-                if course_id
-                else f"/patients/{patient_id}/medications/new"
-            ),
-            **_options(record, course_id),
-        },
-        viewer=viewer,
-        status_code=status,
-    )
+    choices = {
+        "course_id": course_id,
+        "version": version,
+        "stored": stored,
+        "action": (
+            f"/patients/{patient_id}/medications/{course_id}/edit"
+            if course_id
+            else f"/patients/{patient_id}/medications/new"
+        ),
+        **_options(record, course_id),
+    }
+    template = "form_medication.html.j2"
+    return entry_form(request, viewer, template, record.patient, values, errors, status, choices)
 
 
 def _check(
@@ -113,11 +105,9 @@ def _check(
     course, errors = course_from_fields(values, course_id)
     if course is None:
         return None, errors
-    stored = registry.load_patient_record(viewer.actor, patient_id, channel=viewer.channel)
-    changed = with_item(stored, SECTION, course)
-    if isinstance(changed, dict):
-        return None, changed
-    errors = item_issues(changed, SECTION, course.id, as_of=today, labels=COURSE_LABELS)
+    errors = entry_problems(
+        registry, viewer, patient_id, SECTION, course, as_of=today, labels=COURSE_LABELS
+    )
     return (course if not errors else None), errors
 
 
@@ -159,7 +149,7 @@ def add_course(
         errors = store_refusal(error, COURSE_LABELS)
         return _page(request, viewer, registry, patient_id, values, errors, status=400)
     text = alerts_notice("Medication course", result.new_alerts)
-    return RedirectResponse(notice_location(f"/patients/{patient_id}", text, viewer), 303)
+    return saved_redirect(patient_id, text, viewer)
 
 
 def _stored_course(
@@ -208,7 +198,13 @@ def update_course(
     except ValueError:
         version = current
     course, errors = _check(registry, viewer, patient_id, values, course_id, settings.today())
-    if course is None:
+
+    def again(
+        errors: dict[str, str],
+        version: int,
+        status: int,
+        stored: MedicationCourse | None = None,
+    ) -> HTMLResponse:
         return _page(
             request,
             viewer,
@@ -218,8 +214,12 @@ def update_course(
             errors,
             course_id=course_id,
             version=version,
-            status=400,
+            stored=stored,
+            status=status,
         )
+
+    if course is None:
+        return again(errors, version, 400)
     try:
         result = update_with_alerts(
             registry,
@@ -242,29 +242,8 @@ def update_course(
                 "to replace the stored course with your entries."
             )
         }
-        return _page(
-            request,
-            viewer,
-            registry,
-            patient_id,
-            values,
-            errors,
-            course_id=course_id,
-            version=current,
-            stored=stored,
-            status=409,
-        )
+        return again(errors, current, 409, stored)
     except ValidationError as error:
-        return _page(
-            request,
-            viewer,
-            registry,
-            patient_id,
-            values,
-            store_refusal(error, COURSE_LABELS),
-            course_id=course_id,
-            version=version,
-            status=400,
-        )
+        return again(store_refusal(error, COURSE_LABELS), version, 400)
     text = alerts_notice("Medication course", result.new_alerts)
-    return RedirectResponse(notice_location(f"/patients/{patient_id}", text, viewer), 303)
+    return saved_redirect(patient_id, text, viewer)

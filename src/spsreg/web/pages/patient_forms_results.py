@@ -8,10 +8,12 @@ medication courses suspected of causing it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, ValidationError
 
 from spsreg.domain.adverse_events import AdverseEvent, AdverseEventAction, AdverseEventOutcome
@@ -23,15 +25,15 @@ from spsreg.web.form_errors import field_messages
 from spsreg.web.pages.patient_forms_common import (
     SAVE_REASON,
     FormPairs,
-    item_issues,
+    entry_form,
+    entry_problems,
     multiple,
     new_id,
-    notice_location,
+    saved_redirect,
     single,
     store_refusal,
-    with_item,
 )
-from spsreg.web.templating import render
+from spsreg.web.settings import WebSettings
 
 __all__ = ["router"]
 
@@ -71,6 +73,20 @@ def _choices(kind: type[Any]) -> list[tuple[str, str]]:
     return [(member.value, member.value.replace("_", " ")) for member in kind]
 
 
+@dataclass(frozen=True)
+class _EntryKind:
+    """One of this module's forms: its template, the record it makes and that record's section."""
+
+    template: str
+    model: type[BaseModel]
+    section: str
+    labels: dict[str, str]
+
+
+LAB = _EntryKind("form_lab.html.j2", LabResult, "lab_results", LAB_LABELS)
+EVENT = _EntryKind("form_adverse_event.html.j2", AdverseEvent, "adverse_events", EVENT_LABELS)
+
+
 def _render(
     request: Request,
     viewer: Viewer,
@@ -85,10 +101,7 @@ def _render(
     record = registry.load_patient_record(viewer.actor, patient_id, channel=viewer.channel)
     pack = load_knowledge_pack()
     units = sorted({m.unit for lab in pack.labs for m in lab.measurements if m.unit})
-    context = {
-        "patient": record.patient,
-        "values": values,
-        "errors": errors,
+    choices = {
         "selected": selected or [],
         "analytes": [(lab.id, lab.name) for lab in pack.labs],
         "units": units,
@@ -103,43 +116,61 @@ def _render(
             for c in record.medication_courses
         ],
     }
-    return render(request, template, context, viewer=viewer, status_code=status)
+    return entry_form(request, viewer, template, record.patient, values, errors, status, choices)
 
 
 def _save(
     registry: Registry,
     viewer: Viewer,
     patient_id: str,
-    model: type[BaseModel],
-    section: str,
+    kind: _EntryKind,
     data: dict[str, Any],
-    labels: dict[str, str],
-    today: Any,
+    today: date,
 ) -> dict[str, str]:
     """Validate and add the record; the problems as field messages (empty: saved)."""
     try:
-        item = model.model_validate(data)
+        item = kind.model.model_validate(data)
     except ValidationError as error:
-        return field_messages(error, labels=labels)
-    stored = registry.load_patient_record(viewer.actor, patient_id, channel=viewer.channel)
-    changed = with_item(stored, section, item)
-    if isinstance(changed, dict):
-        return changed
-    errors = item_issues(changed, section, str(getattr(item, "id")), as_of=today, labels=labels)  # noqa: B009
+        return field_messages(error, labels=kind.labels)
+    errors = entry_problems(
+        registry, viewer, patient_id, kind.section, item, as_of=today, labels=kind.labels
+    )
     if errors:
         return errors
     try:
-        registry.add(viewer.actor, patient_id, RecordKind(section), item, SAVE_REASON)
+        registry.add(viewer.actor, patient_id, RecordKind(kind.section), item, SAVE_REASON)
     except ValidationError as error:
-        return store_refusal(error, labels)
+        return store_refusal(error, kind.labels)
     return {}
+
+
+def _submit(
+    request: Request,
+    viewer: Viewer,
+    registry: Registry,
+    settings: WebSettings,
+    patient_id: str,
+    kind: _EntryKind,
+    data: dict[str, Any],
+    values: dict[str, str],
+    saved_text: str,
+    selected: list[str] | None = None,
+) -> Response:
+    """Save the record and go back to the patient page, or show the form again with the
+    problems (400)."""
+    errors = _save(registry, viewer, patient_id, kind, data, settings.today())
+    if errors:
+        return _render(
+            request, viewer, registry, patient_id, kind.template, values, errors, 400, selected
+        )
+    return saved_redirect(patient_id, saved_text, viewer)
 
 
 @router.get("/patients/{patient_id}/labs/new", response_class=HTMLResponse)
 def new_lab_form(
     request: Request, patient_id: str, viewer: StaffDep, registry: RegistryDep
 ) -> HTMLResponse:
-    return _render(request, viewer, registry, patient_id, "form_lab.html.j2", {}, {}, 200)
+    return _render(request, viewer, registry, patient_id, LAB.template, {}, {}, 200)
 
 
 @router.post("/patients/{patient_id}/labs/new", response_class=HTMLResponse)
@@ -154,22 +185,15 @@ def add_lab(
     values = single(pairs)
     data: dict[str, Any] = {"id": new_id("lab")}
     data.update({name: values[name] for name in LAB_LABELS if values.get(name)})
-    errors = _save(
-        registry, viewer, patient_id, LabResult, "lab_results", data, LAB_LABELS, settings.today()
-    )
-    if errors:
-        return _render(
-            request, viewer, registry, patient_id, "form_lab.html.j2", values, errors, 400
-        )
     text = f"Lab result of {values.get('collected_on')} saved."
-    return RedirectResponse(notice_location(f"/patients/{patient_id}", text, viewer), 303)
+    return _submit(request, viewer, registry, settings, patient_id, LAB, data, values, text)
 
 
 @router.get("/patients/{patient_id}/adverse-events/new", response_class=HTMLResponse)
 def new_event_form(
     request: Request, patient_id: str, viewer: StaffDep, registry: RegistryDep
 ) -> HTMLResponse:
-    return _render(request, viewer, registry, patient_id, "form_adverse_event.html.j2", {}, {}, 200)
+    return _render(request, viewer, registry, patient_id, EVENT.template, {}, {}, 200)
 
 
 @router.post("/patients/{patient_id}/adverse-events/new", response_class=HTMLResponse)
@@ -192,27 +216,7 @@ def add_event(
         }
     )
     data["suspected_course_ids"] = suspected
-    errors = _save(
-        registry,
-        viewer,
-        patient_id,
-        AdverseEvent,
-        "adverse_events",
-        data,
-        EVENT_LABELS,
-        settings.today(),
-    )
-    if errors:
-        return _render(
-            request,
-            viewer,
-            registry,
-            patient_id,
-            "form_adverse_event.html.j2",
-            values,
-            errors,
-            400,
-            suspected,
-        )
     text = f"Adverse event '{values.get('term')}' saved."
-    return RedirectResponse(notice_location(f"/patients/{patient_id}", text, viewer), 303)
+    return _submit(
+        request, viewer, registry, settings, patient_id, EVENT, data, values, text, suspected
+    )

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
 from spsreg.domain.assessments import Assessment, Visit, VisitKind
@@ -22,16 +22,15 @@ from spsreg.web.form_errors import field_messages
 from spsreg.web.pages.patient_forms_common import (
     SAVE_REASON,
     FormPairs,
-    item_issues,
+    entry_form,
+    entry_problems,
     new_id,
-    notice_location,
     patient_of,
+    saved_redirect,
     single,
     store_refusal,
-    with_item,
 )
 from spsreg.web.pages.patient_forms_parse import offered_scales, read_scale
-from spsreg.web.templating import render
 
 __all__ = ["router"]
 
@@ -74,23 +73,15 @@ def _page(
     errors: dict[str, str],
     status: int = 200,
 ) -> HTMLResponse:
-    patient = patient_of(registry, viewer, patient_id)
     scales = [
         {"id": d.id, "name": d.name, "description": d.description, "items": _items(d)}
         for d in offered_scales()
     ]
-    return render(
-        request,
-        "form_visit.html.j2",
-        {
-            "patient": patient,
-            "values": values,
-            "errors": errors,
-            "scales": scales,
-            "kinds": [(k.value, k.value) for k in VisitKind],
-        },
-        viewer=viewer,
-        status_code=status,
+    kinds = [(k.value, k.value) for k in VisitKind]
+    patient = patient_of(registry, viewer, patient_id)
+    choices = {"scales": scales, "kinds": kinds}
+    return entry_form(
+        request, viewer, "form_visit.html.j2", patient, values, errors, status, choices
     )
 
 
@@ -146,14 +137,12 @@ def add_visit(
     except ValidationError as error:
         errors.update(field_messages(error, labels=LABELS))
     if visit is not None and not errors:
-        stored = registry.load_patient_record(viewer.actor, patient_id, channel=viewer.channel)
-        changed = with_item(stored, "visits", visit)
-        found = (
-            changed
-            if isinstance(changed, dict)
-            else item_issues(changed, "visits", visit.id, as_of=settings.today(), labels=LABELS)
+        today = settings.today()
+        errors.update(
+            entry_problems(
+                registry, viewer, patient_id, "visits", visit, as_of=today, labels=LABELS
+            )
         )
-        errors.update(found)
     if visit is None or errors:
         return _page(request, viewer, registry, patient_id, values, errors, 400)
     try:
@@ -170,4 +159,4 @@ def add_visit(
     text = f"Visit of {visit.visit_date.isoformat()} saved" + (
         f" with {scored}." if scored else " (no scale recorded)."
     )
-    return RedirectResponse(notice_location(f"/patients/{patient_id}", text, viewer), 303)
+    return saved_redirect(patient_id, text, viewer)
