@@ -170,6 +170,9 @@ def _read_file(file: Path) -> CtgovReading:
             f"not JSON: {error.msg} at line {error.lineno}, column {error.colno}",
         )
         return CtgovReading(source, (), (problem,), 0, 0)
+    except (RecursionError, ValueError) as error:  # nested too deeply; an integer too long
+        problem = CtgovProblem(source, WHOLE_DOCUMENT, f"not JSON that can be read: {error}")
+        return CtgovReading(source, (), (problem,), 0, 0)
     return read_ctgov(document, source=source)
 
 

@@ -59,13 +59,29 @@ def read_yaml(path: Path) -> tuple[Any, list[PackProblem]]:
     """The parsed document, or the problem that stopped it from being read."""
     try:
         with path.open(encoding="utf-8") as stream:
-            return load_yaml(stream), []
+            raw = load_yaml(stream)
+        if _contains_itself(raw, ()):
+            reason = "is not valid here: a YAML alias (*name) refers to the entry that holds it"
+            return None, [PackProblem(path.name, "-", "-", reason)]
+        return raw, []
     except FileNotFoundError:
         return None, [PackProblem(path.name, "-", "-", f"file is missing from {path.parent}")]
     except (OSError, UnicodeDecodeError) as error:
         return None, [PackProblem(path.name, "-", "-", f"cannot be read: {error}")]
-    except yaml.YAMLError as error:
+    except (yaml.YAMLError, ValueError, RecursionError) as error:  # ValueError: 2025-02-30
         return None, [PackProblem(path.name, "-", "-", f"is not valid YAML: {error}")]
+
+
+def _contains_itself(node: Any, enclosing: tuple[int, ...]) -> bool:
+    """Whether a YAML alias made ``node`` (or an entry in it) contain itself: such a document
+    has no end, and every check that walks it would recurse forever."""
+    if not isinstance(node, Mapping | list):
+        return False
+    if id(node) in enclosing:
+        return True
+    inner = (*enclosing, id(node))
+    children = node.values() if isinstance(node, Mapping) else node
+    return any(_contains_itself(child, inner) for child in children)
 
 
 def _item_and_field(raw: Any, path: Path_) -> tuple[str, str]:

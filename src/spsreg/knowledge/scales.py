@@ -353,7 +353,7 @@ def parse_scale_definition(text: str, source_name: str) -> ScaleDefinition:
     """Parse and check one YAML scale definition; raise :class:`ScaleDefinitionError` if unusable."""
     try:
         raw = load_yaml(text)
-    except yaml.YAMLError as exc:
+    except (yaml.YAMLError, ValueError) as exc:  # a ValueError: a date such as 2025-02-30
         raise ScaleDefinitionError(source_name, [f"not valid YAML: {exc}"]) from exc
     if not isinstance(raw, dict):
         raise ScaleDefinitionError(

@@ -149,7 +149,7 @@ def load_site_config(path: Path, rules: RuleBook | None = None) -> SiteMonitorin
     rules = rules if rules is not None else load_rule_book()
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as error:
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, ValueError) as error:
         raise SiteConfigError(
             f"cannot read the monitoring configuration {path}: {error}"
         ) from error

@@ -59,7 +59,7 @@ def load_disclosure_policy(path: Path | None) -> DisclosurePolicy:
         return DisclosurePolicy()
     try:
         content = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as error:
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, ValueError) as error:
         message = f"cannot read the disclosure configuration {path}: {error}"
         raise DisclosureConfigError(message) from error
     if content is None:
