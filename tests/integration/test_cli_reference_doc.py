@@ -194,7 +194,7 @@ def test_every_environment_variable_is_described() -> None:
 
 def test_the_documented_examples_follow_their_own_tables() -> None:
     outputs = documented_outputs(doc_text())
-    assert len(outputs) == 29
+    assert len(outputs) == 31
     for kind, (_, example) in outputs.items():
         assert (example["kind"], example["schema_version"]) == (kind, 1)
         assert deviations(example, specification(kind)) == [], kind
@@ -344,6 +344,9 @@ def printed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[dict[str
     run("main", "users", "tokens", "-f", "json")
     run("main", "users", "token-revoke", documents["api-token-created"][0]["id"], "-f", "json")
     run("main", "audit", "verify", "--format", "json")
+    run("main", "backup", "--out", str(work / "backup"), "--format", "json")
+    run("restored", "restore", str(work / "backup"), "--format", "json")
+    run("restored", "restore", str(work / "backup"), "--force", "--format", "json")
     engine = create_engine_for(f"sqlite:///{work / 'main' / 'spsreg.sqlite3'}")
     try:
         with engine.begin() as connection:
@@ -375,6 +378,7 @@ def test_the_variants_cover_the_optional_keys(printed: dict[str, list[dict[str, 
     assert printed["import-report"][0]["problems"], "an import with problems was printed"
     assert [d["ok"] for d in printed["audit-verification"]] == [True, False]
     assert printed["audit-verification"][1]["head"] is None
+    assert [bool(d["replaced_rows"]) for d in printed["restore"]] == [False, True]
     listed, silenced = printed["alert-worklist"]
     assert listed["alerts"] and all(a["silenced"] is None for a in listed["alerts"])
     decisions = [a["silenced"]["decision"] for a in silenced["alerts"] if a["silenced"]]

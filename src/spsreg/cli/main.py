@@ -10,6 +10,7 @@ from spsreg import __version__
 from spsreg.cli import (
     alerts_commands,
     analysis_commands,
+    backup_commands,
     data_commands,
     demo_command,
     patient_commands,
@@ -55,6 +56,7 @@ def main(
 
 
 registry_commands.register(app)
+backup_commands.register(app)
 data_commands.register(app)
 demo_command.register(app)
 serve_command.register(app)
