@@ -18,34 +18,35 @@ figures of stages not run are kept from the previous ``bench/results.json``, eac
 revision that measured it. ``BENCH_ONLY=trials``: only the trial stage (bench/trials_bench.py:
 screening every patient against 10 trials on the memory and the SQL engine, and 100,000 simulated
 crossover trials), on ``BENCH_REGISTRY_HOME`` if set, else on a generated registry.
-``BENCH_ONLY=web``: only the web load stage (bench/web_bench.py: ``spsreg serve`` on PostgreSQL
-under 50 concurrent users; the registry database is built once and reused; ``BENCH_WEB_USERS``,
-``BENCH_WEB_SECONDS``, ``BENCH_WEB_WORKERS``, ``BENCH_WEB_THINK_MS``). The full run ends with the
-web stage unless ``BENCH_POSTGRES_URL`` is empty.
+``BENCH_ONLY=web``: only the web stage (bench/web_bench.py: ``spsreg serve`` on PostgreSQL, 2
+workers, under 50 users with think time, 200 users with think time, 50 users without, each 60 s,
+then a soak of 50 users for ``BENCH_WEB_SOAK_SECONDS`` (600; 0 skips it) sampling the app's
+resident memory; the registry database is built once and reused; ``BENCH_WEB_USERS``,
+``BENCH_WEB_PEAK_USERS``, ``BENCH_WEB_SECONDS``, ``BENCH_WEB_WORKERS``, ``BENCH_WEB_THINK_MS``).
+Without ``BENCH_ONLY`` (plain ``make bench``) every stage runs: generate, import, monitoring,
+analysis, FHIR, trials and export on SQLite, import, monitoring, analysis and export on PostgreSQL,
+the round trip, and the web stage last (unless ``BENCH_POSTGRES_URL`` is empty). The report is
+written by bench/report.py; ``python -m bench.compare OLD.json NEW.json`` compares two reports.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import os
-import platform
-import subprocess
 import tempfile
 import time
 import uuid
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from bench.fhir_bench import fhir_benchmarks
+from bench.report import BENCH_DIR, write_reports
 from bench.stages import Figure, run_stage
 from bench.trials_bench import trials_benchmarks
 from bench.web_bench import web_benchmarks
 from spsreg.synth import DEFAULT_END_DATE
 
-BENCH_DIR = Path(__file__).resolve().parent
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
@@ -55,19 +56,6 @@ def sha256_of(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
-
-
-def git_revision() -> str:
-    try:
-        return subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            capture_output=True,
-            text=True,
-            check=True,
-            cwd=BENCH_DIR,
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
 
 
 def create_postgres_database(base_url: str) -> tuple[str, str]:
@@ -327,48 +315,6 @@ def web_stage_benchmarks(work: Path) -> list[Figure]:
     patients, years, sites, seed, size = cohort_settings()
     cohort = ["--patients", str(patients), "--sites", str(sites), "--years", str(years)]
     return web_benchmarks(work / "web", postgres_base, [*cohort, "--seed", seed], patients, size)
-
-
-def machine_description() -> dict[str, Any]:
-    return {
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "processor": platform.processor() or platform.machine(),
-        "cpus": os.cpu_count(),
-    }
-
-
-def write_reports(figures: list[Figure]) -> None:
-    now = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-    document: dict[str, Any] = {
-        "kind": "spsreg-benchmarks",
-        "schema_version": 1,
-        "date": now,
-        "git_revision": git_revision(),
-        "machine": machine_description(),
-        "figures": [
-            asdict(figure) | {"revision": figure.revision or git_revision()} for figure in figures
-        ],
-    }
-    (BENCH_DIR / "results.json").write_text(json.dumps(document, indent=2) + "\n")
-    machine = document["machine"]
-    lines = [
-        "# spsreg benchmark summary",
-        "",
-        f"- date: {now}",
-        f"- git revision: {document['git_revision']}",
-        f"- machine: {machine['cpus']} CPUs, {machine['platform']}, Python {machine['python']}",
-        "- reproduce: `make bench` (see bench/run.py for the environment variables)",
-        "",
-        "| benchmark | figure | value | unit | data size | revision |",
-        "|---|---|---:|---|---|---|",
-    ]
-    lines += [
-        f"| {f.benchmark} | {f.figure} | {f.value:,.2f} | {f.unit} | {f.data_size} | "
-        f"{f.revision or document['git_revision']} |"
-        for f in figures
-    ]
-    (BENCH_DIR / "summary.md").write_text("\n".join(lines) + "\n")
 
 
 def existing_registry_benchmarks(home: Path) -> list[Figure]:

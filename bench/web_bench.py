@@ -1,4 +1,4 @@
-"""Web load benchmark (issue 7): ``spsreg serve`` on PostgreSQL under concurrent users.
+"""Web load benchmark (issues 7 and 8): ``spsreg serve`` on PostgreSQL under concurrent users.
 
 A generated registry of ``BENCH_PATIENTS`` patients lives in the PostgreSQL database
 ``spsreg_bench_web_<patients>p`` (next to ``BENCH_POSTGRES_URL``'s database). It is built once with
@@ -11,18 +11,15 @@ Per site, a clinician account ``bench-clinician-<site>`` is created (or its pass
 random one) and given a fresh API token (``spsreg users token-add``). The app runs as
 ``spsreg serve`` with ``BENCH_WEB_WORKERS`` worker processes (default 2: PostgreSQL and the load
 generator share the machine's cores with them), and the load generator runs in its own process
-(``python -m bench.web_load``). Two scenarios run one after the other against the same settled
-server, each with ``BENCH_WEB_USERS`` users (default 50) for ``BENCH_WEB_SECONDS`` (default 60)
-after 5 s of warm-up, and each recorded under its own label:
-
-* "think 0.5-1.5 s" (the aim): every user pauses uniformly 0.5-1.5 times ``BENCH_WEB_THINK_MS``
-  (default 1000: 0.5-1.5 s) between requests, like a clinician clicking through pages;
-* "no think time" (saturation): users send their next request as soon as the last one answered,
-  which measures the server's capacity.
+(``python -m bench.web_load``). The scenarios (bench/web_scenarios.py: 50 users with think time,
+200 users with think time, 50 users without, then the 10-minute soak) run one after the other
+against the same server, each once the app has settled, each recorded under its own label.
 
 Figures per scenario: requests per second and p50/p95/p99 latency of each endpoint, errors and
-conflicts, and whether every p99 stayed under the 250 ms aim with no error; for the app, the peak
-resident memory (VmHWM of the server process and of its worker processes) after both scenarios.
+conflicts, the machine's load average as it began, and whether every p99 stayed under the 250 ms
+aim with no error; for the soak, the app's resident memory over time (bench/web_soak.py); for the
+app, the peak resident memory (VmHWM of the server process and of its worker processes) after all
+scenarios.
 """
 
 from __future__ import annotations
@@ -39,18 +36,16 @@ from typing import Any
 
 import httpx
 
+from bench.app_processes import peak_rss_mib, process_tree, wait_until_idle
 from bench.stages import Figure, run_stage
+from bench.web_scenarios import Scenario, ScenarioRun, load_figures, planned_scenarios, run_scenario
+from bench.web_soak import soak_figures
 
-__all__ = ["P99_AIM_MS", "web_benchmarks"]
+__all__ = ["web_benchmarks"]
 
-P99_AIM_MS = 250.0
 SERVER_START_SECONDS = 300.0
-IDLE_WINDOW_SECONDS = 2.0
-IDLE_CPU_SHARE = 0.1  # settled: under a tenth of a core over the window
-IDLE_WAIT_LIMIT_SECONDS = 900.0
 CLINICIAN_PREFIX = "bench-clinician-"
 SERVE = (sys.executable, "-m", "spsreg", "serve", "--host", "127.0.0.1")
-LOAD = (sys.executable, "-m", "bench.web_load")
 
 
 def bench_database_url(postgres_base: str, patients: int) -> tuple[str, str]:
@@ -208,79 +203,6 @@ def wait_until_healthy(base_url: str, server: subprocess.Popen[bytes], log: Path
     raise RuntimeError(f"spsreg serve did not answer /api/v1/health:\n{log.read_text()}")
 
 
-def process_tree(pid: int) -> list[int]:
-    """``pid`` and its descendants (uvicorn's worker processes), from /proc."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        children.setdefault(int(fields[1]), []).append(int(entry.name))
-    tree, pending = [], [pid]
-    while pending:
-        current = pending.pop()
-        tree.append(current)
-        pending += children.get(current, [])
-    return tree
-
-
-def peak_rss_mib(pids: list[int]) -> dict[int, float]:
-    """VmHWM (peak resident set) of each live process, in MiB."""
-    peaks = {}
-    for pid in pids:
-        try:
-            status = Path(f"/proc/{pid}/status").read_text()
-        except OSError:
-            continue
-        for line in status.splitlines():
-            if line.startswith("VmHWM:"):
-                peaks[pid] = int(line.split()[1]) / 1024
-    return peaks
-
-
-def cpu_seconds(pids: list[int]) -> float:
-    """User and system CPU time of the live processes among ``pids``, from /proc."""
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
-    return total / os.sysconf("SC_CLK_TCK")
-
-
-def wait_until_idle(pid: int) -> float:
-    """Wait until the app (``pid`` and its workers) has settled after starting (its worklist
-    cache is warmed in a background thread); the seconds waited."""
-    started = time.monotonic()
-    before = cpu_seconds(process_tree(pid))
-    while time.monotonic() - started < IDLE_WAIT_LIMIT_SECONDS:
-        time.sleep(IDLE_WINDOW_SECONDS)
-        now = cpu_seconds(process_tree(pid))
-        if now - before < IDLE_CPU_SHARE * IDLE_WINDOW_SECONDS:
-            break
-        before = now
-    return time.monotonic() - started
-
-
-def load_settings() -> tuple[int, float, int, float]:
-    users = int(os.environ.get("BENCH_WEB_USERS", "50"))
-    seconds = float(os.environ.get("BENCH_WEB_SECONDS", "60"))
-    workers = int(os.environ.get("BENCH_WEB_WORKERS", "2"))
-    think_ms = float(os.environ.get("BENCH_WEB_THINK_MS", "1000"))
-    return users, seconds, workers, think_ms
-
-
-def scenarios(think_ms: float) -> list[tuple[str, float]]:
-    """(label, mean think time in ms) of the scenarios: the aim, then saturation."""
-    low, high = think_ms * 0.5 / 1000, think_ms * 1.5 / 1000
-    return [(f"think {low:g}-{high:g} s", think_ms), ("no think time", 0.0)]
-
-
 def diary_entries_stored(url: str) -> int:
     """Diary entries in the database: the load's seed follows it, so that a run on a reused
     database picks other patient-days than the runs before it (a repeated day answers 409)."""
@@ -294,50 +216,24 @@ def diary_entries_stored(url: str) -> int:
         engine.dispose()
 
 
-def run_scenario(
-    work: Path, env: dict[str, str], accounts_file: Path, base_url: str, think_ms: float
-) -> tuple[dict[str, Any], float]:
-    """One load generator run against the server; its result and the load average as it began."""
-    users, seconds, _, _ = load_settings()
-    seed = int(os.environ.get("BENCH_SEED", "20261121")) + diary_entries_stored(
-        env["SPSREG_DATABASE_URL"]
-    )
-    result_file = work / "web-load.json"
-    load_before = os.getloadavg()[0]
-    load = subprocess.run(
-        [
-            *LOAD,
-            *("--base-url", base_url, "--accounts", str(accounts_file)),
-            *("--users", str(users), "--seconds", str(seconds), "--out", str(result_file)),
-            *("--think-ms", str(think_ms), "--seed", str(seed)),
-        ],
-        capture_output=True,
-        text=True,
-        cwd=Path(__file__).resolve().parent.parent,
-    )
-    if load.returncode != 0:
-        raise RuntimeError(f"the load generator failed:\n{load.stderr}")
-    return json.loads(result_file.read_text(encoding="utf-8")), load_before
-
-
 def serve_and_load(
     work: Path,
     env: dict[str, str],
     accounts: list[dict[str, Any]],
     workers: int,
-    think_times_ms: list[float],
-) -> tuple[list[tuple[dict[str, Any], float]], dict[int, float], tuple[float, float]]:
-    """Serve the registry, wait for it to settle, run the load generator once per think time;
-    each load result with the load average as it began, the peak resident memory of each app
-    process (MiB), and the seconds until the app answered and the further seconds until it
-    settled."""
+    planned: list[Scenario],
+) -> tuple[list[ScenarioRun], dict[int, float], tuple[float, float]]:
+    """Serve the registry, wait for it to settle, run every scenario (each once the app has
+    settled again); the runs, the peak resident memory of each app process (MiB), and the seconds
+    until the app answered and the further seconds until it settled."""
     accounts_file = work / "web-accounts.json"
     accounts_file.touch(mode=0o600)
     accounts_file.write_text(json.dumps({"accounts": accounts}), encoding="utf-8")
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     log = work / "web-serve.log"
-    results = []
+    runs = []
+    base_seed = int(os.environ.get("BENCH_SEED", "20261121"))
     with log.open("wb") as log_handle:
         server = subprocess.Popen(
             [*SERVE, "--port", str(port), "--workers", str(workers)],
@@ -350,9 +246,11 @@ def serve_and_load(
             wait_until_healthy(base_url, server, log)
             answered = time.monotonic() - begun
             settled = wait_until_idle(server.pid)
-            for think_ms in think_times_ms:
+            for scenario in planned:
                 wait_until_idle(server.pid)
-                results.append(run_scenario(work, env, accounts_file, base_url, think_ms))
+                seed = base_seed + diary_entries_stored(env["SPSREG_DATABASE_URL"])
+                print(f"web bench: {scenario.label('', workers)[2:]}...", file=sys.stderr)
+                runs.append(run_scenario(scenario, work, accounts_file, base_url, server.pid, seed))
             peaks = peak_rss_mib(process_tree(server.pid))
         finally:
             server.terminate()
@@ -361,56 +259,7 @@ def serve_and_load(
             except subprocess.TimeoutExpired:
                 server.kill()
                 server.wait()
-    return results, peaks, (answered, settled)
-
-
-def load_figures(result: dict[str, Any], label: str, load_before: float) -> list[Figure]:
-    """The figures of one scenario's load result."""
-    figures: list[Figure] = []
-    for endpoint, summary in {**result["endpoints"], "all requests": result["all"]}.items():
-        name = f"web load ({endpoint})"
-        figures += [
-            Figure(name, "requests", float(summary["requests"]), "requests", label),
-            Figure(
-                name, "requests per second", summary["requests_per_second"], "requests/s", label
-            ),
-        ]
-        figures += [
-            Figure(name, f"{key} latency", float(summary[f"{key}_ms"]), "ms", label)
-            for key in ("p50", "p95", "p99", "max")
-            if summary[f"{key}_ms"] is not None
-        ]
-        figures += [
-            Figure(name, "errors", float(summary["errors"]), "requests", label),
-            Figure(name, "conflicts (409)", float(summary["conflicts"]), "requests", label),
-        ]
-    within_aim = result["all"]["errors"] == 0 and all(
-        s["p99_ms"] is not None and s["p99_ms"] < P99_AIM_MS for s in result["endpoints"].values()
-    )
-    return [
-        *figures,
-        Figure(
-            "web load (app)",
-            "machine load average as the load began (1 min)",
-            load_before,
-            "runnable tasks",
-            label,
-        ),
-        Figure(
-            "web load (app)",
-            "load generator CPU time",
-            float(result["client_cpu_seconds"]),
-            "s",
-            label,
-        ),
-        Figure(
-            "web load (app)",
-            f"every p99 under {P99_AIM_MS:g} ms and no error (1 = yes)",
-            float(within_aim),
-            "boolean",
-            label,
-        ),
-    ]
+    return runs, peaks, (answered, settled)
 
 
 def web_benchmarks(
@@ -422,22 +271,20 @@ def web_benchmarks(
     seed); ``size``: the data size label of the other stages.
     """
     work.mkdir(parents=True, exist_ok=True)
-    users, seconds, workers, think_ms = load_settings()
+    workers = int(os.environ.get("BENCH_WEB_WORKERS", "2"))
     env, _ = ensure_registry(postgres_base, cohort, patients)
     by_site = site_patients(env["SPSREG_DATABASE_URL"])
     accounts = prepare_accounts(env, by_site)
-    planned = scenarios(think_ms)
-    results, peaks, (answered, settled) = serve_and_load(
-        work, env, accounts, workers, [mean for _, mean in planned]
-    )
-    labels = [
-        f"{size}; PostgreSQL, {users} users, {scenario} x {seconds:g} s, {workers} worker(s)"
-        for scenario, _ in planned
-    ]
+    planned = planned_scenarios()
+    runs, peaks, (answered, settled) = serve_and_load(work, env, accounts, workers, planned)
     figures: list[Figure] = []
-    for label, (result, load_before) in zip(labels, results, strict=True):
-        figures += load_figures(result, label, load_before)
-    app_label = f"{size}; PostgreSQL, {users} users, both scenarios, {workers} worker(s)"
+    for run in runs:
+        label = run.scenario.label(size, workers)
+        figures += soak_figures(run, label) if run.scenario.soak else load_figures(run, label)
+    described = ", ".join(
+        f"{s.users} users {'soak' if s.soak else s.name} x {s.seconds:g} s" for s in planned
+    )
+    app_label = f"{size}; PostgreSQL, after {described}; {workers} worker(s)"
     figures += [
         Figure("web load (app)", "worker processes", float(workers), "processes", app_label),
         Figure("web load (app)", "start until /api/v1/health answers", answered, "s", app_label),

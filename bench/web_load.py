@@ -76,6 +76,8 @@ INPUT_TAG = re.compile(r"<input\b[^>]*>", re.IGNORECASE)
 CSRF_NAME = re.compile(r"name=[\"']csrf_token[\"']")
 VALUE_ATTRIBUTE = re.compile(r"value=[\"']([^\"']*)[\"']")
 MAX_ERROR_SAMPLES = 5
+LOGIN_ATTEMPTS = 5
+LOGIN_RETRY_SECONDS = 1.0
 DEFAULT_THINK_MS = 1000.0
 THINK_SPREAD = 0.5
 """A pause is uniform within the mean think time plus or minus this share of it."""
@@ -148,6 +150,19 @@ async def log_in(client: httpx.AsyncClient, account: Account) -> None:
         )
 
 
+async def log_in_patiently(client: httpx.AsyncClient, account: Account) -> None:
+    """Log in, again after a dropped connection: with hundreds of users logging in at once, the
+    server may close a kept-alive connection before the form is posted (logins are not timed)."""
+    for attempt in range(1, LOGIN_ATTEMPTS + 1):
+        try:
+            await log_in(client, account)
+            return
+        except httpx.TransportError:
+            if attempt == LOGIN_ATTEMPTS:
+                raise
+            await asyncio.sleep(LOGIN_RETRY_SECONDS * attempt)
+
+
 @dataclass(frozen=True)
 class LoadPlan:
     base_url: str
@@ -213,7 +228,7 @@ async def virtual_user(
     async with httpx.AsyncClient(
         base_url=plan.base_url, timeout=plan.timeout, limits=limits, follow_redirects=False
     ) as client:
-        await log_in(client, account)
+        await log_in_patiently(client, account)
         await logged_in.wait()
         start, end = window[0] + time.perf_counter(), window[1] + time.perf_counter()
         while (began := time.perf_counter()) < end:
