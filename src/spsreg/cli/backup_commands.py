@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import typer
+from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from spsreg.cli.context import redacted_url
@@ -16,6 +18,22 @@ from spsreg.store.backup_manifest import BackupManifest
 from spsreg.store.errors import StoreError
 
 __all__ = ["register"]
+
+_T = TypeVar("_T")
+
+
+def _on_database(url: str, work: Callable[[Engine], _T], *, refused: str, unreachable: str) -> _T:
+    """``work`` on the database at ``url``; a store or file refusal, or a database error, ends
+    the command with ``refused: reason`` or ``unreachable <url>: reason``."""
+    engine = create_engine_for(url)
+    try:
+        return work(engine)
+    except (StoreError, OSError) as error:
+        raise fail(f"{refused}: {error}") from error
+    except SQLAlchemyError as error:
+        raise fail(f"{unreachable} {redacted_url(url)}: {error}") from error
+    finally:
+        engine.dispose()
 
 
 def register(app: typer.Typer) -> None:
@@ -35,15 +53,12 @@ def backup_command(
 ) -> None:
     """Back up the whole registry into a folder, with a checksum manifest."""
     url = database_url_from_env()
-    engine = create_engine_for(url)
-    try:
-        manifest = backup(engine, out, logical=logical)
-    except (StoreError, OSError) as error:
-        raise fail(f"nothing was backed up: {error}") from error
-    except SQLAlchemyError as error:
-        raise fail(f"cannot read the database at {redacted_url(url)}: {error}") from error
-    finally:
-        engine.dispose()
+    manifest = _on_database(
+        url,
+        lambda engine: backup(engine, out, logical=logical),
+        refused="nothing was backed up",
+        unreachable="cannot read the database at",
+    )
     document = {
         "database": redacted_url(url),
         "folder": str(out),
@@ -70,15 +85,12 @@ def restore_command(
 ) -> None:
     """Restore a backup into the configured database and verify it (counts, hash, audit)."""
     url = database_url_from_env()
-    engine = create_engine_for(url)
-    try:
-        result = restore(path, engine, force=force)
-    except (StoreError, OSError) as error:
-        raise fail(f"nothing was restored: {error}") from error
-    except SQLAlchemyError as error:
-        raise fail(f"cannot restore into the database at {redacted_url(url)}: {error}") from error
-    finally:
-        engine.dispose()
+    result = _on_database(
+        url,
+        lambda engine: restore(path, engine, force=force),
+        refused="nothing was restored",
+        unreachable="cannot restore into the database at",
+    )
     document = {
         "database": redacted_url(url),
         "folder": str(path),
